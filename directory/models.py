@@ -1,0 +1,593 @@
+"""The directory's data model, aligned with Open Referral HSDS 3.1.
+
+Our names read better for this directory; the HSDS 3.1 table or field each
+one maps to is given in the class docstrings, so an HSDS export or import is
+a mechanical mapping. Every public record has a UUID primary key, which is
+its HSDS ``id``.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory import phones
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not an IANA time zone name such as America/New_York."),
+            params={"value": value},
+            code="invalid_time_zone",
+        )
+
+
+class SeededModel(models.Model):
+    """A record that the seed file may create and later update.
+
+    ``seed_values`` holds the values the seed loader last wrote. A field whose
+    current value differs from it was changed by a curator since, and the
+    loader leaves it alone; see ``directory.seed``.
+    """
+
+    seed_values = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def curator_edited_fields(self) -> list[str]:
+        """Names of seeded fields a curator has changed since the last seed load."""
+        from directory.seed import current_seed_values
+
+        current = current_seed_values(self)
+        return sorted(
+            name
+            for name, seeded in self.seed_values.items()
+            if name in current and current[name] != seeded
+        )
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Taxonomy(SeededModel, TimeStampedModel):
+    """A vocabulary of terms (HSDS ``taxonomy``): kinds, topics, audiences.
+
+    ``code`` is what the code refers to; curators may add taxonomies, but the
+    three below are the ones resources use.
+    """
+
+    KIND = "kind"
+    TOPIC = "topic"
+    AUDIENCE = "audience"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    uri = models.URLField(blank=True, help_text=_("HSDS: taxonomy.uri"))
+    version = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "taxonomies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaxonomyTerm(SeededModel, TimeStampedModel):
+    """A term in a taxonomy (HSDS ``taxonomy_term``): ``code``, ``name``, ``parent_id``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    taxonomy = models.ForeignKey(Taxonomy, on_delete=models.PROTECT, related_name="terms")
+    code = models.SlugField(
+        max_length=80, help_text=_("Stable code used in URLs and the API; unique in its taxonomy.")
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["taxonomy__code", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "code"], name="taxonomy_term_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent and self.parent.taxonomy_id != self.taxonomy_id:
+            raise ValidationError({"parent": _("The parent must be in the same taxonomy.")})
+        if self.parent_id and self.parent_id == self.id:
+            raise ValidationError({"parent": _("A term cannot be its own parent.")})
+
+
+class Language(models.Model):
+    """A language a resource serves in (HSDS ``language``), by ISO 639-1 code."""
+
+    code = models.CharField(
+        max_length=8,
+        primary_key=True,
+        help_text=_("ISO 639 code, e.g. en, es, zh, ase (American Sign Language)."),
+    )
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(SeededModel, TimeStampedModel):
+    """An organization that provides resources (HSDS ``organization``).
+
+    ``website`` is HSDS ``website``; ``alternate_name`` is ``alternate_name``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    alternate_name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    website = models.URLField(max_length=500, blank=True)
+    email = models.EmailField(blank=True, help_text=_("A public contact address."))
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="organization_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:organization", kwargs={"slug": self.slug})
+
+
+class Urgency(models.TextChoices):
+    CRISIS = "crisis", _("Crisis now")
+    SOON = "soon", _("Support soon")
+    LEARN = "learn", _("Information and learning")
+
+
+class Cost(models.TextChoices):
+    FREE = "free", _("Free")
+    SLIDING_SCALE = "sliding_scale", _("Sliding scale")
+    INSURANCE = "insurance", _("Insurance accepted")
+    PAID = "paid", _("Paid")
+    VARIES = "varies", _("Varies")
+    UNKNOWN = "", _("Not stated")
+
+
+class ResourceQuerySet(models.QuerySet):
+    def published(self) -> ResourceQuerySet:
+        """Resources the public may see."""
+        return self.filter(status=PublicationStatus.PUBLISHED)
+
+    def needing_verification(self) -> ResourceQuerySet:
+        """Flagged for verification, never verified, or verified too long ago."""
+        cutoff = timezone.localdate() - timedelta(days=settings.VERIFICATION_STALE_DAYS)
+        return self.filter(
+            Q(needs_verification=True)
+            | Q(last_verified_on__isnull=True)
+            | Q(last_verified_on__lt=cutoff)
+        )
+
+    def for_listing(self) -> ResourceQuerySet:
+        """Everything a list of resources shows, in a constant number of queries."""
+        return self.select_related("organization", "kind").prefetch_related(
+            "topics", "audiences", "languages", "channels", "schedules", "service_areas"
+        )
+
+
+class Resource(SeededModel, TimeStampedModel):
+    """A help resource (HSDS ``service``).
+
+    Mapping to HSDS 3.1 ``service``: ``summary`` → ``description`` is ours;
+    HSDS has ``description`` only, so an export joins them; ``url`` → ``url``;
+    ``status`` (draft/published/archived) → ``status`` (inactive/active/
+    defunct); ``eligibility`` → ``eligibility_description``; ``fees`` →
+    ``fees_description``; ``application_process`` → ``application_process``;
+    ``minimum_age``/``maximum_age`` → the same; ``last_verified_on`` →
+    ``assured_date``; ``last_verified_by`` → ``assurer_email`` (never
+    exported: curators are private); ``updated_at`` → ``last_modified``;
+    ``kind``, ``topics`` and ``audiences`` → ``attributes`` linking
+    ``taxonomy_term``s; ``languages`` → ``languages``; ``channels`` →
+    ``phones`` (and ``url``/``email`` for chat and web-form channels);
+    ``schedules`` → ``schedules``; ``service_areas`` → ``service_areas``;
+    ``locations`` → ``service_at_locations``/``location``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="resources"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    alternate_name = models.CharField(max_length=200, blank=True)
+    summary = models.CharField(
+        max_length=300, help_text=_("One or two plain sentences shown in search results.")
+    )
+    description = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    email = models.EmailField(blank=True, help_text=_("A public contact address."))
+    status = models.CharField(
+        max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
+    )
+
+    kind = models.ForeignKey(
+        TaxonomyTerm,
+        on_delete=models.PROTECT,
+        related_name="resources_of_kind",
+        limit_choices_to={"taxonomy__code": Taxonomy.KIND},
+    )
+    topics = models.ManyToManyField(
+        TaxonomyTerm,
+        blank=True,
+        related_name="resources_on_topic",
+        limit_choices_to={"taxonomy__code": Taxonomy.TOPIC},
+    )
+    audiences = models.ManyToManyField(
+        TaxonomyTerm,
+        blank=True,
+        related_name="resources_for_audience",
+        limit_choices_to={"taxonomy__code": Taxonomy.AUDIENCE},
+    )
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.SOON)
+    cost = models.CharField(max_length=20, choices=Cost.choices, blank=True)
+    languages = models.ManyToManyField(Language, blank=True, related_name="resources")
+
+    eligibility = models.TextField(blank=True, help_text=_("HSDS: eligibility_description"))
+    fees = models.TextField(blank=True, help_text=_("HSDS: fees_description"))
+    application_process = models.TextField(blank=True)
+    minimum_age = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(130)]
+    )
+    maximum_age = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(130)]
+    )
+
+    # Hours (HSDS schedule): a 24/7 flag short-cuts the weekly rows.
+    open_24_7 = models.BooleanField(_("open 24/7"), default=False)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    hours_notes = models.CharField(
+        max_length=300, blank=True, help_text=_("e.g. “Closed on some holidays.”")
+    )
+
+    # Verification (HSDS assured_date / assurer_email).
+    last_verified_on = models.DateField(null=True, blank=True)
+    last_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verification_source = models.CharField(
+        max_length=500, blank=True, help_text=_("Where the facts were checked (URL or note).")
+    )
+    needs_verification = models.BooleanField(default=False, db_index=True)
+    internal_notes = models.TextField(blank=True, help_text=_("For curators; never published."))
+    is_synthetic = models.BooleanField(
+        default=False, editable=False, help_text=_("Generated for benchmarks; never real.")
+    )
+
+    objects = ResourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PublicationStatus.values), name="resource_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(urgency__in=Urgency.values), name="resource_urgency_valid"
+            ),
+            models.CheckConstraint(condition=Q(cost__in=Cost.values), name="resource_cost_valid"),
+            models.CheckConstraint(
+                condition=Q(minimum_age__isnull=True)
+                | Q(maximum_age__isnull=True)
+                | Q(minimum_age__lte=models.F("maximum_age")),
+                name="resource_age_range_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "urgency"], name="resource_status_urgency_idx"),
+            models.Index(fields=["status", "kind"], name="resource_status_kind_idx"),
+            models.Index(fields=["status", "cost"], name="resource_status_cost_idx"),
+            models.Index(fields=["status", "open_24_7"], name="resource_status_24_7_idx"),
+            models.Index(fields=["last_verified_on"], name="resource_verified_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:resource", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if (
+            self.minimum_age is not None
+            and self.maximum_age is not None
+            and self.minimum_age > self.maximum_age
+        ):
+            raise ValidationError(
+                {"maximum_age": _("The maximum age must not be below the minimum age.")}
+            )
+        if self.kind_id and self.kind.taxonomy.code != Taxonomy.KIND:
+            raise ValidationError({"kind": _("Choose a term from the “kind” taxonomy.")})
+
+    @property
+    def is_stale(self) -> bool:
+        if self.last_verified_on is None:
+            return True
+        age = timezone.localdate() - self.last_verified_on
+        return age.days > settings.VERIFICATION_STALE_DAYS
+
+
+class ChannelKind(models.TextChoices):
+    PHONE = "phone", _("Call")
+    TEXT = "text", _("Text")
+    CHAT = "chat", _("Chat")
+    TTY = "tty", _("TTY")
+    VIDEOPHONE = "videophone", _("Videophone")
+    EMAIL = "email", _("Email")
+    WEB_FORM = "web_form", _("Web form")
+
+
+class ContactChannel(models.Model):
+    """One way to reach a resource (HSDS ``phone``, extended to text, chat and more).
+
+    Phone, text, TTY and videophone values are stored as digits
+    (``directory.phones``) and shown formatted; chat and web-form values are
+    URLs; email values are public addresses of the service.
+    """
+
+    Kind = ChannelKind
+
+    NUMBER_KINDS = frozenset({Kind.PHONE, Kind.TEXT, Kind.TTY, Kind.VIDEOPHONE})
+    URL_KINDS = frozenset({Kind.CHAT, Kind.WEB_FORM})
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="channels")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    value = models.CharField(
+        max_length=500, help_text=_("A number (any common format), a URL or an email address.")
+    )
+    vanity = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=_("How the number is advertised, e.g. 1-800-950-NAMI."),
+    )
+    instructions = models.CharField(
+        max_length=300, blank=True, help_text=_("e.g. “Text HOME”, “Veterans press 1”.")
+    )
+    keyword = models.CharField(
+        max_length=40, blank=True, help_text=_("A word to pre-fill in a text message, e.g. HOME.")
+    )
+    language = models.ForeignKey(
+        Language, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    needs_verification = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ChannelKind.values), name="channel_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "resource"], name="channel_kind_resource_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.display_value}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Numbers are always stored normalized, whatever path saved them.
+        if self.kind in self.NUMBER_KINDS:
+            self.value = phones.normalize_number(self.value, text_only=self.kind == self.Kind.TEXT)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        from django.core.validators import EmailValidator, URLValidator
+
+        try:
+            if self.kind in self.NUMBER_KINDS:
+                self.value = phones.normalize_number(
+                    self.value, text_only=self.kind == self.Kind.TEXT
+                )
+            elif self.kind in self.URL_KINDS:
+                URLValidator(schemes=["https", "http"])(self.value)
+            elif self.kind == self.Kind.EMAIL:
+                EmailValidator()(self.value)
+        except ValidationError as error:
+            raise ValidationError({"value": error.messages}) from error
+
+    @property
+    def display_value(self) -> str:
+        if self.kind in self.NUMBER_KINDS:
+            return phones.format_number(self.value)
+        return self.value
+
+    @property
+    def href(self) -> str:
+        """A one-tap link: ``tel:``, ``sms:`` (with the keyword), or the URL."""
+        if self.kind in (self.Kind.PHONE, self.Kind.TTY, self.Kind.VIDEOPHONE):
+            return f"tel:{'+' + self.value if len(self.value) == 11 else self.value}"
+        if self.kind == self.Kind.TEXT:
+            number = "+" + self.value if len(self.value) == 11 else self.value
+            return f"sms:{number}" + (f"?&body={self.keyword}" if self.keyword else "")
+        if self.kind == self.Kind.EMAIL:
+            return f"mailto:{self.value}"
+        return self.value
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class Schedule(models.Model):
+    """Weekly opening hours (HSDS ``schedule`` with ``freq=WEEKLY``, ``byday``).
+
+    Times are local to the resource's ``time_zone``; a ``closes_at`` earlier
+    than ``opens_at`` runs past midnight into the next day.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="schedules")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="schedule_weekday_valid"),
+            models.CheckConstraint(
+                condition=~Q(opens_at=models.F("closes_at")), name="schedule_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class AreaScope(models.TextChoices):
+    NATIONAL = "national", _("Nationwide (US)")
+    STATE = "state", _("State")
+    COUNTY = "county", _("County")
+    CITY = "city", _("City")
+    ZIP = "zip", _("ZIP code")
+
+
+class ServiceArea(models.Model):
+    """Where a resource serves people (HSDS ``service_area``)."""
+
+    Scope = AreaScope
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="service_areas")
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    state = models.CharField(
+        max_length=2, blank=True, help_text=_("Two-letter USPS code, e.g. CA.")
+    )
+    name = models.CharField(max_length=200, blank=True, help_text=_("County or city name."))
+    postal_code = models.CharField(max_length=5, blank=True)
+
+    class Meta:
+        ordering = ["scope", "state", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=AreaScope.values), name="service_area_scope_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(scope="national") | ~Q(state=""), name="service_area_state_required"
+            ),
+            models.CheckConstraint(
+                condition=~Q(scope="zip") | Q(postal_code__regex=r"^[0-9]{5}$"),
+                name="service_area_zip_required",
+            ),
+        ]
+        indexes = [models.Index(fields=["scope", "state"], name="service_area_scope_state_idx")]
+
+    def __str__(self) -> str:
+        if self.scope == self.Scope.NATIONAL:
+            return str(self.Scope.NATIONAL.label)
+        if self.scope == self.Scope.STATE:
+            return self.state
+        if self.scope == self.Scope.ZIP:
+            return f"{self.postal_code} ({self.state})"
+        return f"{self.name}, {self.state}"
+
+    def clean(self) -> None:
+        self.state = self.state.upper()
+        if self.scope != self.Scope.NATIONAL and not self.state:
+            raise ValidationError({"state": _("Give the state of this area.")})
+        if self.scope in (self.Scope.COUNTY, self.Scope.CITY) and not self.name:
+            raise ValidationError({"name": _("Give the county or city name.")})
+        if self.scope == self.Scope.ZIP and not (
+            len(self.postal_code) == 5 and self.postal_code.isdigit()
+        ):
+            raise ValidationError({"postal_code": _("Enter a five-digit ZIP code.")})
+
+
+class Location(models.Model):
+    """A physical place where a resource is offered (HSDS ``location`` + ``address``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=200, blank=True)
+    address_1 = models.CharField(max_length=200)
+    address_2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2)
+    postal_code = models.CharField(max_length=10)
+    country = models.CharField(max_length=2, default="US")
+    latitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    accessibility = models.TextField(
+        blank=True, help_text=_("Step-free access, parking, hearing loops… (HSDS accessibility)")
+    )
+    transportation = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name", "city"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="location_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="location_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__isnull=False) & Q(longitude__isnull=False)),
+                name="location_coordinates_paired",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.address_1}, {self.city}"

@@ -1,0 +1,78 @@
+"""Normalizing and formatting the numbers people call or text.
+
+Numbers are stored as digits only, so that search, de-duplication and
+``tel:``/``sms:`` links never depend on how a curator typed them, and are
+formatted for people when shown. Three shapes exist in US help lines:
+
+- N11 service codes (``988``, ``211``): three digits, second and third ``1``
+  except 988, which the FCC assigned as the crisis line.
+- SMS short codes (``741741``, ``62640``, ``838255``): five or six digits,
+  text only.
+- NANP numbers (``18009506264``): stored with the country code 1.
+
+``phonenumbers`` (Google's libphonenumber) validates NANP numbers; it has no
+notion of US short codes, so those are checked by shape here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+
+_NON_DIGITS = re.compile(r"\D")
+# Letters on a phone keypad, for vanity numbers like 1-800-950-NAMI.
+_KEYPAD = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "22233344455566677778889999",
+)
+SERVICE_CODES = frozenset({"211", "311", "411", "511", "611", "711", "811", "911", "988"})
+
+
+def normalize_number(raw: str, *, text_only: bool = False) -> str:
+    """Return the digits to store for ``raw``, or raise ``ValidationError``.
+
+    ``text_only`` allows SMS short codes, which cannot be called.
+    """
+    value = raw.strip().upper()
+    if not value:
+        raise ValidationError("Enter a phone number.", code="required")
+    if re.search(r"[^0-9A-Z\s().+\-]", value):
+        raise ValidationError(
+            "A phone number may contain only digits, letters, spaces, ( ) . + and -.",
+            code="invalid_characters",
+        )
+    digits = _NON_DIGITS.sub("", value.translate(_KEYPAD))
+    if digits in SERVICE_CODES:
+        return digits
+    if len(digits) in (5, 6) and not value.startswith("+"):
+        if text_only:
+            return digits
+        raise ValidationError(
+            "Five- and six-digit short codes can only be texted; use a text channel.",
+            code="short_code_not_callable",
+        )
+    if len(digits) == 10:
+        digits = "1" + digits
+    if len(digits) != 11 or not digits.startswith("1"):
+        raise ValidationError(
+            "Enter a US or Canadian number with area code (e.g. 1-800-950-6264), "
+            "a three-digit service code such as 988, or a text short code.",
+            code="invalid_shape",
+        )
+    parsed = phonenumbers.parse("+" + digits, None)
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(
+            "%(number)s is not a valid North American number.",
+            code="invalid_number",
+            params={"number": raw},
+        )
+    return digits
+
+
+def format_number(digits: str) -> str:
+    """Format stored digits for display: ``1-800-950-6264``, ``988``, ``741741``."""
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"1-{digits[1:4]}-{digits[4:7]}-{digits[7:]}"
+    return digits

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from directory.seed import load_seed
+
+
+@pytest.fixture
+def seeded(db):
+    """The real seed data, loaded as `make run` loads it."""
+    return load_seed()
+
+
+@pytest.fixture
+def curator(db):
+    """A staff user who can edit the directory (all directory permissions)."""
+    from django.contrib.auth.models import Permission
+
+    user = get_user_model().objects.create_user(
+        username="curator", password="a-long-test-password", is_staff=True
+    )
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["directory", "guide"])
+    )
+    return user
+
+
+@pytest.fixture
+def curator_client(curator) -> Client:
+    client = Client()
+    client.force_login(curator)
+    return client
