@@ -105,7 +105,7 @@ def test_seed_changes_reach_fields_a_curator_did_not_edit(seeded, tmp_path):
         ("languages: [en, es]", "languages: [xx]", "unknown language"),
         ('opens_at: "10:00"', 'opens_at: "25:99"', "opens_at"),
         ("organization: nami\n", "organization: no-such-org\n", "no organization"),
-        ("\nresources:\n", "\nresources: []\nresource_list:\n", "unknown section"),
+        ("\nresources:\n", "\nresources: []\nresource_list:\n", "Unknown section"),
         ("topics: [suicide-prevention, mental-health, substance-use]", "topics: x", "a list"),
     ],
 )
