@@ -200,8 +200,12 @@ SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = False
 
+# Number of trusted reverse proxies in front of the site (see config/client_ip.py).
+NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
+
 # --- REST framework ----------------------------------------------------------
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
 }

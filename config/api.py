@@ -1,0 +1,5 @@
+"""The one API router: every public v1 endpoint is registered here."""
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter()
