@@ -122,6 +122,32 @@ class ResourceFilterForm(forms.Form):
         return any(name in self.errors for name in names)
 
 
+def _chosen(value: Any) -> bool:
+    """Whether a multiple-choice filter got values, without a query when it got none."""
+    if isinstance(value, QuerySet):
+        # Validation already ran the query for chosen values; "none" has no query.
+        return not value.query.is_empty() and bool(value)
+    return bool(value)
+
+
+# Choices as callables: django-filter deep-copies every filter for every
+# request, and copying long choice lists was most of its cost.
+def _cost_choices() -> list[tuple[str, str]]:
+    return [(value, label) for value, label in Cost.choices if value]
+
+
+def _state_choices() -> list[tuple[str, str]]:
+    return sorted(places.US_STATES.items())
+
+
+def _urgency_choices() -> list[tuple[str, str]]:
+    return Urgency.choices
+
+
+def _channel_choices() -> list[tuple[str, str]]:
+    return ChannelKind.choices
+
+
 def _terms(taxonomy: str) -> QuerySet:
     return TaxonomyTerm.objects.filter(taxonomy__code=taxonomy)
 
@@ -152,16 +178,16 @@ class ResourceFilterSet(django_filters.FilterSet):
         label=_("Audience"),
     )
     urgency = django_filters.MultipleChoiceFilter(
-        choices=Urgency.choices, widget=ListWidget, label=_("Urgency")
+        choices=_urgency_choices, widget=ListWidget, label=_("Urgency")
     )
     channel = django_filters.MultipleChoiceFilter(
-        choices=ChannelKind.choices,
+        choices=_channel_choices,
         method="filter_channels",
         widget=ListWidget,
         label=_("Ways to reach"),
     )
     cost = django_filters.MultipleChoiceFilter(
-        choices=[(value, label) for value, label in Cost.choices if value],
+        choices=_cost_choices,
         widget=ListWidget,
         label=_("Cost"),
     )
@@ -175,7 +201,7 @@ class ResourceFilterSet(django_filters.FilterSet):
     open_24_7 = StrictBooleanFilter(label=_("Open 24/7"))
     open_now = StrictBooleanFilter(method="filter_open_now", label=_("Open now"))
     state = django_filters.MultipleChoiceFilter(
-        choices=sorted(places.US_STATES.items()),
+        choices=_state_choices,
         method="filter_states",
         widget=ListWidget,
         label=_("State"),
@@ -226,7 +252,7 @@ class ResourceFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_kinds(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return queryset.filter(kind__in=value) if value else queryset
+        return queryset.filter(kind__in=value) if _chosen(value) else queryset
 
     def filter_topics(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return self._linked(queryset, Resource.topics.through, "taxonomyterm", value)
@@ -253,7 +279,7 @@ class ResourceFilterSet(django_filters.FilterSet):
     def _linked(queryset: QuerySet, through: Any, target: str, values: Any) -> QuerySet:
         # EXISTS rather than a join: a resource with two chosen topics must
         # appear once, without DISTINCT over the whole result.
-        if not values:
+        if not _chosen(values):
             return queryset
         links = through.objects.filter(resource=OuterRef("pk"), **{f"{target}__in": values})
         return queryset.filter(Exists(links))

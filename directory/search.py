@@ -61,7 +61,7 @@ from typing import Any
 import snowballstemmer
 from django.core.cache import cache
 from django.db import connections, models, transaction
-from django.db.models import Count, Expression, FloatField, Value
+from django.db.models import Count, Expression, FloatField, Subquery, Value
 from django.db.models.sql.compiler import SQLCompiler
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -132,6 +132,8 @@ def normalize_text(text: str) -> str:
     so "Depresión", "DEPRESION" and "depresion" are one word.
     """
     text = _CONTROL_RE.sub(" ", str(text))
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
@@ -437,8 +439,39 @@ class _SearchSQL(Expression):
         return self.template.format(table=table), list(self.params)
 
 
+class _RankWindow(Expression):
+    """``{table}.{key} IN (window)``: the outer search query ranks only these rows.
+
+    ``window`` selects the search-table keys of the first ``RANK_WINDOW``
+    matches of the filtered queryset in index order. ``count_results``
+    recognizes this node and counts without it.
+    """
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, window: models.QuerySet, template: str) -> None:
+        super().__init__(output_field=models.BooleanField())
+        self.window = Subquery(window)
+        self.template = template
+
+    def get_source_expressions(self) -> list[Expression]:
+        return [self.window]
+
+    def set_source_expressions(self, exprs: list[Expression]) -> None:
+        (self.window,) = exprs
+
+    def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
+        table = _SearchSQL("{table}", [], FloatField()).as_sql(compiler, connection)[0]
+        window_sql, params = compiler.compile(self.window)
+        return self.template.format(table=table, window=window_sql), list(params)
+
+
 class _Engine:
     vendor = ""
+    # How the outer query tests window membership, and the window's key.
+    window_template = ""
+    window_key = ""
 
     def install(self, connection: Any) -> None:
         raise NotImplementedError
@@ -454,6 +487,15 @@ class _Engine:
             cursor.execute(f"SELECT count(*) FROM {SEARCH_TABLE}")
             return cursor.fetchone()[0]
 
+    def bulk_insert(self, connection: Any, table: str, columns: list[str], rows: list) -> None:
+        """Insert prepared ``rows`` into ``table`` as fast as the engine allows."""
+        quote = connection.ops.quote_name
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            quote(table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
     def match(self, parsed: ParsedQuery) -> Expression:
         raise NotImplementedError
 
@@ -465,6 +507,10 @@ class _Engine:
 
     def prefix_name_match(self, words: list[str]) -> Expression:
         raise NotImplementedError
+
+    def estimate_count(self, queryset: models.QuerySet) -> int | None:
+        """The engine's estimate of how many rows ``queryset`` has, if it has one."""
+        return None
 
     def word_exists(self, word: str, using: str) -> bool:
         """Whether a published resource's document contains ``word`` (one indexed lookup)."""
@@ -519,6 +565,9 @@ class _PostgresEngine(_Engine):
 
     vendor = "postgresql"
     config = "ally_search"
+    window_template = "{table}.resource_id IN {window}"
+    window_key = "{table}.resource_id"
+    window_key_field = models.UUIDField
 
     def _document_sql(self) -> str:
         agg = "string_agg(t.name, ' ')"
@@ -557,6 +606,8 @@ class _PostgresEngine(_Engine):
                 name_document tsvector NOT NULL,
                 boost real NOT NULL DEFAULT 1
             )""",
+            # Tables created by an earlier version gain the newer columns.
+            f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS boost real NOT NULL DEFAULT 1",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE}"
             " USING gin (document)",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_name ON {SEARCH_TABLE}"
@@ -639,14 +690,62 @@ class _PostgresEngine(_Engine):
             for statement in self._drop_statements():
                 cursor.execute(statement)
 
+    def estimate_count(self, queryset: models.QuerySet) -> int | None:
+        import json
+
+        sql, params = queryset.values("pk").query.sql_with_params()
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return int(plan[0]["Plan"]["Plan Rows"])
+
+    def bulk_insert(self, connection: Any, table: str, columns: list[str], rows: list) -> None:
+        # COPY is several times faster than INSERT for bulk loads.
+        quote = connection.ops.quote_name
+        sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def rebuild(self, connection: Any) -> None:
+        # The same documents as the trigger function computes, but with the
+        # topic and audience names aggregated once for all resources rather
+        # than looked up per row, and the GIN indexes built after the load
+        # (far faster than maintaining them row by row).
         c = self.config
+
+        def names(link: str) -> str:
+            return (
+                f"SELECT l.resource_id, string_agg(t.name, ' ') AS names,"
+                f" bool_or(t.code = '{BROAD_AUDIENCE_CODE}') AS broad"
+                f" FROM directory_resource_{link} l JOIN directory_taxonomyterm t"
+                " ON t.id = l.taxonomyterm_id GROUP BY l.resource_id"
+            )
+
         with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             cursor.execute(f"TRUNCATE {SEARCH_TABLE}")
+            cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_document")
+            cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_name")
             cursor.execute(
                 f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost)"
-                f" SELECT r.id, {self._document_sql()}, to_tsvector('{c}', {_NAME_SQL}),"
-                f" {_BOOST_SQL} FROM directory_resource r"
+                " SELECT r.id, setweight(n.v, 'A')"
+                f" || setweight(to_tsvector('{c}', r.summary || ' ' || coalesce(k.name, '')"
+                " || ' ' || coalesce(tp.names, '') || ' ' || coalesce(au.names, '')), 'B')"
+                f" || setweight(to_tsvector('{c}', r.description), 'C'), n.v,"
+                f" CASE WHEN au.broad THEN {1 + BROAD_AUDIENCE_BOOST} ELSE 1 END"
+                " FROM directory_resource r"
+                f" CROSS JOIN LATERAL (SELECT to_tsvector('{c}', {_NAME_SQL}) AS v) n"
+                " LEFT JOIN directory_taxonomyterm k ON k.id = r.kind_id"
+                f" LEFT JOIN ({names('topics')}) tp ON tp.resource_id = r.id"
+                f" LEFT JOIN ({names('audiences')}) au ON au.resource_id = r.id"
+            )
+            cursor.execute(
+                f"CREATE INDEX {SEARCH_TABLE}_document ON {SEARCH_TABLE} USING gin (document)"
+            )
+            cursor.execute(
+                f"CREATE INDEX {SEARCH_TABLE}_name ON {SEARCH_TABLE} USING gin (name_document)"
             )
             cursor.execute(f"ANALYZE {SEARCH_TABLE}")
 
@@ -713,6 +812,12 @@ class _SQLiteEngine(_Engine):
     """
 
     vendor = "sqlite"
+    # The unary + keeps SQLite from handing the IN list to FTS5 as rowid
+    # lookups, each of which would re-run the full-text query; tested per
+    # matching row instead, it costs a probe of the window's ephemeral index.
+    window_template = "+{table}.rowid IN {window}"
+    window_key = "{table}.rowid"
+    window_key_field = models.IntegerField
     # Column weights for bm25: resource_id and boost (unindexed), name,
     # summary, taxonomy, description.
     weights = "0.0, 0.0, 10.0, 4.0, 4.0, 1.0"
@@ -731,7 +836,16 @@ class _SQLiteEngine(_Engine):
             f" ON m.resource_id = r.id WHERE r.id IN ({condition})",
         ]
 
+    columns = ["resource_id", "boost", "name", "summary", "taxonomy", "description"]
+
     def install(self, connection: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA table_info({SEARCH_TABLE})")
+            existing = [row[1] for row in cursor.fetchall()]
+            if existing and existing != self.columns:
+                # FTS5 tables cannot be altered; an older layout is replaced
+                # (install_index then sees it empty and rebuilds it).
+                cursor.execute(f"DROP TABLE {SEARCH_TABLE}")
         statements = [
             f"""CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5(
                 resource_id UNINDEXED, boost UNINDEXED, name, summary, taxonomy, description,
@@ -908,6 +1022,15 @@ def bulk_indexing(*, using: str = "default") -> Iterator[None]:
     engine.rebuild(connection)
 
 
+def bulk_insert(*, table: str, columns: list[str], rows: list, using: str = "default") -> None:
+    """Insert rows of already prepared values (``Field.get_db_prep_save``) in bulk.
+
+    COPY on PostgreSQL, ``executemany`` on SQLite; used by the synthetic data
+    generator, which loads millions of rows.
+    """
+    _engine(using).bulk_insert(connections[using], table, columns, rows)
+
+
 def _on_post_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
     install_index(using=using)
 
@@ -966,9 +1089,18 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
         # Same shape as a real search, so callers can rely on search_rank.
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField())).none()
     engine = _engine(queryset.db)
+    matching = queryset.filter(search_document__isnull=False).filter(engine.match(parsed))
+    # The first RANK_WINDOW matches in index order (cheap: the scan stops
+    # there); ranking and sorting only them keeps words found in most
+    # listings as fast as rare ones. Below RANK_WINDOW matches, the window
+    # holds them all and the ranking is exact.
+    window = (
+        matching.annotate(_key=_SearchSQL(engine.window_key, [], engine.window_key_field()))
+        .order_by("_key")
+        .values("_key")[:RANK_WINDOW]
+    )
     return (
-        queryset.filter(search_document__isnull=False)
-        .filter(engine.match(parsed))
+        matching.filter(_RankWindow(window, engine.window_template))
         .annotate(search_rank=engine.rank(parsed))
         .order_by("-search_rank", "pk")
     )
@@ -979,22 +1111,59 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
 
 @dataclass(frozen=True)
 class ResultCount:
-    """How many results a query has: exact, or a lower bound when ``exact`` is False."""
+    """How many results a query has.
+
+    ``exact`` is False above ``EXACT_COUNT_LIMIT``; ``value`` is then the
+    engine's estimate (PostgreSQL's planner) or a lower bound (SQLite, which
+    has no estimates): show it as "about …" or "more than …".
+    """
 
     value: int
     exact: bool
 
 
-def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) -> ResultCount:
-    """Count ``queryset``, exactly up to ``limit`` results and as "more than ``limit``" above.
+def _without_window(node: Any) -> Any:
+    from django.db.models.sql.where import WhereNode
 
-    Counting every match of a very common word reads every matching row;
-    stopping at ``limit`` + 1 keeps the cost bounded. One query.
+    if isinstance(node, WhereNode):
+        clone = node.create(connector=node.connector, negated=node.negated)
+        clone.children = [
+            _without_window(child) for child in node.children if not _is_window(child)
+        ]
+        return clone
+    return node
+
+
+def _is_window(node: Any) -> bool:
+    # filter(expression) stores the expression as ``Exact(expression, True)``.
+    return isinstance(node, _RankWindow) or isinstance(getattr(node, "lhs", None), _RankWindow)
+
+
+def matches_of(queryset: models.QuerySet) -> models.QuerySet:
+    """``queryset`` with every match of its search, not only the ranked window, unordered.
+
+    For totals and facets: relevance order needs only the window, counts
+    need all matches.
     """
-    found = queryset.order_by().values("pk")[: limit + 1].count()
-    if found > limit:
-        return ResultCount(value=limit, exact=False)
-    return ResultCount(value=found, exact=True)
+    queryset = queryset.order_by()
+    queryset.query.where = _without_window(queryset.query.where)
+    return queryset
+
+
+def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) -> ResultCount:
+    """The total number of results of ``queryset`` (a search, filters, or both).
+
+    Exact up to ``limit``: counting stops at ``limit`` + 1 rows, because
+    counting every match of a very common word reads every matching row.
+    Above it, an estimate (see ``ResultCount``). One query, two when
+    estimating on PostgreSQL.
+    """
+    matches = matches_of(queryset)
+    found = matches.values("pk")[: limit + 1].count()
+    if found <= limit:
+        return ResultCount(value=found, exact=True)
+    estimate = _engine(queryset.db).estimate_count(matches)
+    return ResultCount(value=max(limit + 1, estimate or 0), exact=False)
 
 
 # --- Facets ---------------------------------------------------------------

@@ -1,0 +1,186 @@
+"""Search latency benchmark: ``python manage.py bench_search`` (or ``make bench``).
+
+For each query of a fixed mix, it times the first page of 20 results the way
+the API and the website get it (``ResourceFilterSet`` → ``qs[:20]``, model
+instances), alone and with its total (``search.count_results``), and beside
+each the *bare SQL* of the same answer: the identical SQL statements run on a
+raw cursor, rows fetched as tuples. The ratio ORM/bare is what the ORM layer
+(query understanding, compiling, building model instances) adds.
+
+Figures are per engine and for the data in the database (generate it with
+``generate_resources --count N``). No application cache is involved; the
+database's own buffers are warm after the warm-up runs, as in steady use.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+
+from directory import search
+from directory.filters import ResourceFilterSet
+from directory.models import Resource, SearchWord
+
+PAGE_SIZE = 20
+
+
+def _timed(function: Callable[[], Any], repeat: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        function()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+class Command(BaseCommand):
+    help = "Time a fixed mix of searches (median and p95, ms) against the bare SQL."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--repeat", type=int, default=40, help="Timed runs per query.")
+        parser.add_argument("--warmup", type=int, default=5, help="Untimed runs first.")
+
+    def mix(self) -> list[tuple[str, dict[str, Any]]]:
+        published = Resource.objects.published().count() or 1
+        # The rare word is picked from the data, so the mix works on any dataset.
+        rare = (
+            SearchWord.objects.filter(document_count__range=(2, 20), word__regex=r"^[a-z]{7,}$")
+            .order_by("word")
+            .values_list("word", flat=True)
+            .first()
+            or "stronghearts"
+        )
+        common = (
+            SearchWord.objects.filter(word__in=["health", "services", "mental", "crisis"])
+            .order_by("-document_count")
+            .values_list("word", "document_count")
+            .first()
+        )
+        common_word = common[0] if common else "health"
+        share = f"{100 * common[1] / published:.0f}%" if common else "?"
+        return [
+            (f"very common word ({common_word!r}, {share})", {"q": common_word}),
+            ("mid-frequency phrase ('eating disorders')", {"q": "eating disorders"}),
+            (f"rare word ({rare!r})", {"q": rare}),
+            ("typo ('depresion')", {"q": "depresion"}),
+            (
+                "filters only (kind+audience+channel)",
+                {"kind": "support-group", "audience": "youth", "channel": "text"},
+            ),
+            (
+                "search + filters ('crisis', CA, text)",
+                {"q": "crisis", "state": "CA", "channel": "text"},
+            ),
+            ("near ZIP 94110, by distance", {"near": "94110", "ordering": "distance"}),
+        ]
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        repeat, warmup = options["repeat"], options["warmup"]
+        total = Resource.objects.count()
+        synthetic = Resource.objects.filter(is_synthetic=True).count()
+        self.stdout.write(
+            f"Engine: {connection.vendor}  resources: {total:,} ({synthetic:,} synthetic)  "
+            f"runs: {repeat} after {warmup} warm-up  page: {PAGE_SIZE}  "
+            f"exact totals up to {search.EXACT_COUNT_LIMIT:,}"
+        )
+        header = (
+            f"{'query':<42} {'results':>9} | {'page p50':>8} {'p95':>6} {'bare':>6} {'ratio':>5}"
+            f" | {'+total p50':>10} {'p95':>6} {'bare':>6} {'ratio':>5}"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        search.parse_query("warm the synonym and vocabulary caches")
+        worst = {"page": 0.0, "total": 0.0, "ratio": 0.0}
+        for label, data in self.mix():
+            row = self.measure(data, repeat, warmup)
+            worst["page"] = max(worst["page"], row["page_p95"])
+            worst["total"] = max(worst["total"], row["total_p95"])
+            worst["ratio"] = max(worst["ratio"], row["total_ratio"])
+            self.stdout.write(
+                f"{label:<42} {row['results']:>9} |"
+                f" {row['page_p50']:>8.1f} {row['page_p95']:>6.1f}"
+                f" {row['bare_page_p50']:>6.1f} {row['page_ratio']:>5.2f}"
+                f" | {row['total_p50']:>10.1f} {row['total_p95']:>6.1f}"
+                f" {row['bare_total_p50']:>6.1f} {row['total_ratio']:>5.2f}"
+            )
+        self.stdout.write("-" * len(header))
+        self.stdout.write(
+            f"worst p95: page {worst['page']:.1f} ms, page + total {worst['total']:.1f} ms; "
+            f"worst ratio to bare SQL {worst['ratio']:.2f}x"
+        )
+        self.extras(repeat, warmup)
+
+    def measure(self, data: dict[str, Any], repeat: int, warmup: int) -> dict[str, Any]:
+        def queryset():
+            filterset = ResourceFilterSet(data, queryset=Resource.objects.published())
+            if not filterset.is_valid():
+                raise SystemExit(f"Invalid benchmark filters {data}: {filterset.errors}")
+            return filterset.qs
+
+        def page() -> list:
+            return list(queryset()[:PAGE_SIZE])
+
+        def page_and_total() -> tuple:
+            qs = queryset()
+            return list(qs[:PAGE_SIZE]), search.count_results(qs)
+
+        # The statements Django runs for the same answer, compiled once.
+        qs = queryset()
+        page_sql = qs[:PAGE_SIZE].query.sql_with_params()
+        count_qs = qs.order_by().values("pk")[: search.EXACT_COUNT_LIMIT + 1]
+        count_sql = f"SELECT count(*) FROM ({count_qs.query.sql_with_params()[0]}) AS sub"
+        count_params = count_qs.query.sql_with_params()[1]
+
+        def bare_page() -> list:
+            with connection.cursor() as cursor:
+                cursor.execute(*page_sql)
+                return cursor.fetchall()
+
+        def bare_page_and_total() -> tuple:
+            with connection.cursor() as cursor:
+                cursor.execute(*page_sql)
+                rows = cursor.fetchall()
+                cursor.execute(count_sql, count_params)
+                return rows, cursor.fetchone()
+
+        count = search.count_results(qs)
+        timings = {
+            "page": _timed(page, repeat, warmup),
+            "total": _timed(page_and_total, repeat, warmup),
+            "bare_page": _timed(bare_page, repeat, warmup),
+            "bare_total": _timed(bare_page_and_total, repeat, warmup),
+        }
+        row: dict[str, Any] = {
+            "results": f"{count.value:,}" + ("" if count.exact else "+"),
+        }
+        for name, samples in timings.items():
+            row[f"{name}_p50"] = statistics.median(samples)
+            row[f"{name}_p95"] = _p95(samples)
+        row["page_ratio"] = row["page_p50"] / row["bare_page_p50"]
+        row["total_ratio"] = row["total_p50"] / row["bare_total_p50"]
+        return row
+
+    def extras(self, repeat: int, warmup: int) -> None:
+        """Facets and suggestions, for the record (no target in the issue)."""
+        common = {"q": "crisis"}
+        filterset = ResourceFilterSet(common, queryset=Resource.objects.published())
+        filterset.is_valid()
+        facet_ms = _timed(lambda: search.facets(filterset.qs), max(5, repeat // 4), 1)
+        suggest_ms = _timed(lambda: search.suggest("cris"), repeat, warmup)
+        self.stdout.write(
+            f"facets for 'crisis' (7 queries): p50 {statistics.median(facet_ms):.1f} ms, "
+            f"p95 {_p95(facet_ms):.1f} ms; suggest 'cris': p50 "
+            f"{statistics.median(suggest_ms):.1f} ms, p95 {_p95(suggest_ms):.1f} ms"
+        )
