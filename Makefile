@@ -40,5 +40,10 @@ requirements: | $(BIN)/python
 	$(BIN)/python -m uv pip compile pyproject.toml --quiet --python-version 3.11 -o requirements/base.txt
 	$(BIN)/python -m uv pip compile pyproject.toml --quiet --python-version 3.11 --extra dev -o requirements/dev.txt
 
+# Search latency figures for the data in the database (see README: Search).
+# Generate data first: python manage.py generate_resources --count 100000
+bench: $(STAMP)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py bench_search $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var/static

@@ -1190,7 +1190,7 @@ def facets(queryset: models.QuerySet) -> dict[str, list[FacetValue]]:
     """
     from directory.models import ChannelKind, Cost, Resource, Urgency
 
-    matching = Resource.objects.using(queryset.db).filter(pk__in=queryset.order_by().values("pk"))
+    matching = Resource.objects.using(queryset.db).filter(pk__in=matches_of(queryset).values("pk"))
 
     def grouped(value: str, label: str | None = None, distinct: bool = False) -> list[tuple]:
         fields = [value] if label is None else [value, label]

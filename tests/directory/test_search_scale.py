@@ -1,0 +1,104 @@
+"""Search behaviour that only shows with many matches: the rank window, counts, plans."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from directory import search
+from directory.filters import ResourceFilterSet
+from directory.models import Resource
+from directory.synthetic import generate_resources
+
+
+@pytest.fixture
+def many(seeded):
+    generate_resources(count=600, seed=11)
+
+
+def test_a_common_word_ranks_a_bounded_window_but_counts_every_match(many, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 50)
+    results = Resource.objects.published().search("health")
+
+    every = search.count_results(results, limit=10_000)
+    assert every.exact and every.value > 300
+    page = list(results[:20])
+    assert len(page) == 20
+    ranks = [r.search_rank for r in page]
+    assert ranks == sorted(ranks, reverse=True)
+    # Facets count every match too.
+    kinds = search.facets(results)["kind"]
+    assert sum(v.count for v in kinds) == every.value
+
+
+def test_paging_through_the_window_never_repeats_or_skips(many, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 60)
+    results = Resource.objects.published().search("health")
+
+    pages = [list(results[i : i + 20].values_list("pk", flat=True)) for i in range(0, 60, 20)]
+    flat = [pk for page in pages for pk in page]
+
+    assert len(flat) == len(set(flat)) == 60
+    assert flat == list(results.values_list("pk", flat=True))
+
+
+def test_below_the_window_the_ranking_is_over_every_match(many):
+    results = Resource.objects.published().search("eating disorders")
+    count = search.count_results(results)
+
+    assert count.exact and count.value < search.RANK_WINDOW
+    assert len(list(results)) == count.value
+
+
+def test_totals_above_the_limit_are_marked_estimated(many):
+    count = search.count_results(Resource.objects.published().search("health"), limit=100)
+
+    assert not count.exact
+    assert count.value > 100
+
+
+def test_filters_apply_inside_the_rank_window(many, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 10)
+    data = {"q": "health", "kind": "support-group"}
+    filterset = ResourceFilterSet(data, queryset=Resource.objects.published())
+    assert filterset.is_valid()
+
+    page = list(filterset.qs[:20])
+
+    assert len(page) == 10
+    assert {r.kind.code for r in page} == {"support-group"}
+
+
+def test_bench_search_prints_the_table(many, capsys):
+    call_command("bench_search", "--repeat", "2", "--warmup", "0")
+
+    out = capsys.readouterr().out
+    assert f"Engine: {connection.vendor}" in out
+    assert "very common word ('health'" in out
+    assert "near ZIP 94110" in out
+    assert "worst p95" in out
+
+
+@pytest.mark.postgres
+def test_postgres_search_plan_uses_the_gin_index(seeded):
+    generate_resources(count=3000, seed=7)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {search.SEARCH_TABLE}")
+        cursor.execute("ANALYZE directory_resource")
+    queryset = Resource.objects.published().search("stronghearts")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert f"Bitmap Index Scan on {search.SEARCH_TABLE}_document" in plan, plan
+    assert "stronghearts-native-helpline" in queryset.values_list("slug", flat=True)
+
+
+@pytest.mark.postgres
+def test_postgres_estimates_come_from_the_planner(many):
+    matches = search.matches_of(Resource.objects.published().search("health"))
+    estimate = search._engine("default").estimate_count(matches)
+
+    assert estimate and 100 < estimate < 2000
