@@ -34,11 +34,13 @@ How a search runs, stage by stage:
 4. **Bounding the work for words that nearly every listing contains.** Such
    a word carries almost no information, and ranking or counting all its
    matches is what makes naive full-text search slow. When a search matches
-   more than ``RANK_WINDOW`` resources, only a bounded, deterministic window
-   of candidates is ranked: all resources whose *name* matches, plus the
-   first matches by primary key; the rest follow in primary-key order. See
-   ``_PostgresEngine`` for how that stays a single indexed query, and
-   ``count_results`` for the bounded total.
+   more than ``RANK_WINDOW`` resources, only the first ``RANK_WINDOW``
+   matches of the filtered queryset in index order (FTS5 rowid order; the
+   GIN bitmap scan's physical order) are ranked, so the cost stays bounded
+   however common the word; relevance order reaches ``RANK_WINDOW`` results
+   deep (as a search engine's "max result window"). Totals and facets count
+   every match (``matches_of``), exactly up to ``EXACT_COUNT_LIMIT`` and
+   estimated above it (``count_results``).
 
 Facets (``facets``), search-as-you-type suggestions (``suggest``) and the
 "did you mean" text (``did_you_mean``) live here too.
@@ -472,6 +474,7 @@ class _Engine:
     # How the outer query tests window membership, and the window's key.
     window_template = ""
     window_key = ""
+    window_ordered = True
 
     def install(self, connection: Any) -> None:
         raise NotImplementedError
@@ -568,6 +571,11 @@ class _PostgresEngine(_Engine):
     window_template = "{table}.resource_id IN {window}"
     window_key = "{table}.resource_id"
     window_key_field = models.UUIDField
+    # Unordered: the window is the first matches the GIN bitmap scan yields,
+    # in physical order, which is stable for a given table state. Asking
+    # for key order instead makes the planner walk the primary key and test
+    # every document, hundreds of milliseconds for a common word.
+    window_ordered = False
 
     def _document_sql(self) -> str:
         agg = "string_agg(t.name, ' ')"
@@ -818,6 +826,8 @@ class _SQLiteEngine(_Engine):
     window_template = "+{table}.rowid IN {window}"
     window_key = "{table}.rowid"
     window_key_field = models.IntegerField
+    # FTS5 yields matches in rowid order anyway, so ordering is free.
+    window_ordered = True
     # Column weights for bm25: resource_id and boost (unindexed), name,
     # summary, taxonomy, description.
     weights = "0.0, 0.0, 10.0, 4.0, 4.0, 1.0"
@@ -1020,6 +1030,10 @@ def bulk_indexing(*, using: str = "default") -> Iterator[None]:
     finally:
         engine.install(connection)
     engine.rebuild(connection)
+    # Fresh planner statistics: after a bulk load the old ones are wrong by
+    # orders of magnitude, and plans (join order, index choice) with them.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def bulk_insert(*, table: str, columns: list[str], rows: list, using: str = "default") -> None:
@@ -1094,11 +1108,12 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
     # there); ranking and sorting only them keeps words found in most
     # listings as fast as rare ones. Below RANK_WINDOW matches, the window
     # holds them all and the ranking is exact.
-    window = (
-        matching.annotate(_key=_SearchSQL(engine.window_key, [], engine.window_key_field()))
-        .order_by("_key")
-        .values("_key")[:RANK_WINDOW]
-    )
+    window = matching.annotate(
+        _key=_SearchSQL(engine.window_key, [], engine.window_key_field())
+    ).values("_key")
+    window = (window.order_by("_key") if engine.window_ordered else window.order_by())[
+        :RANK_WINDOW
+    ]
     return (
         matching.filter(_RankWindow(window, engine.window_template))
         .annotate(search_rank=engine.rank(parsed))
