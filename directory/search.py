@@ -505,9 +505,6 @@ class _Engine:
     def rank(self, parsed: ParsedQuery) -> Expression:
         raise NotImplementedError
 
-    def name_match(self, parsed: ParsedQuery) -> Expression:
-        raise NotImplementedError
-
     def prefix_name_match(self, words: list[str]) -> Expression:
         raise NotImplementedError
 
@@ -558,12 +555,13 @@ class _PostgresEngine(_Engine):
 
     The ``ally_search`` text-search configuration is English with ``unaccent``
     in front of the stemmer. A trigger function refreshes the rows of the
-    resources a statement touched; the same function rebuilds everything.
+    resources a statement touched; ``rebuild`` computes the same documents
+    for every resource in one set-based statement.
 
     Why a table of its own: resource rows stay small for the many queries
     that never search, and the index can be rebuilt without rewriting
     resources. ``name_document`` (weight A only) has its own GIN index so
-    that the ranking window can find name matches without reading documents.
+    that suggestions (names by prefix) never read the full documents.
     """
 
     vendor = "postgresql"
@@ -782,13 +780,6 @@ class _PostgresEngine(_Engine):
             models.BooleanField(),
         )
 
-    def name_match(self, parsed: ParsedQuery) -> Expression:
-        return _SearchSQL(
-            "{table}.name_document @@ " + self._query_sql(),
-            [self._tsquery(parsed)],
-            models.BooleanField(),
-        )
-
     def rank(self, parsed: ParsedQuery) -> Expression:
         return _SearchSQL(
             "(CASE WHEN {table}.name_document @@ "
@@ -951,13 +942,6 @@ class _SQLiteEngine(_Engine):
             models.BooleanField(),
         )
 
-    def name_match(self, parsed: ParsedQuery) -> Expression:
-        return _SearchSQL(
-            "{table}." + SEARCH_TABLE + " MATCH %s",
-            ["name : (" + self._fts_query(parsed) + ")"],
-            models.BooleanField(),
-        )
-
     def rank(self, parsed: ParsedQuery) -> Expression:
         # bm25 is lower for better matches; negated so both engines sort descending.
         # bm25 with weight on the name only is below zero when the name has a hit.
@@ -1094,7 +1078,9 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
 
     Blank text leaves the queryset as it is; text that cannot match anything
     gives an empty queryset. Results carry ``search_rank`` (higher is
-    better) and are ordered by it, then by primary key.
+    better) and are ordered by it, then by primary key. They are the ranked
+    window (at most ``RANK_WINDOW``); take totals with ``count_results`` and
+    facets with ``facets``, which count every match.
     """
     parsed = parse_query(text, using=queryset.db)
     if parsed.is_blank:

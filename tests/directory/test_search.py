@@ -345,3 +345,15 @@ def test_postgres_matching_ignores_accents_through_unaccent(db):
         cursor.execute("SELECT to_tsvector('ally_search', 'Atención')::text")
         assert cursor.fetchone()[0] == "'atencion':1"
     assert top_slugs("atencion")
+
+
+def test_rebuild_search_index_command_repairs_an_emptied_index(seeded):
+    from django.core.management import call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {search.SEARCH_TABLE}")
+    assert top_slugs("veterans") == []
+
+    call_command("rebuild_search_index")
+
+    assert "veterans-crisis-line" in top_slugs("veterans")
