@@ -148,8 +148,17 @@ def _channel_choices() -> list[tuple[str, str]]:
     return ChannelKind.choices
 
 
-def _terms(taxonomy: str) -> QuerySet:
-    return TaxonomyTerm.objects.filter(taxonomy__code=taxonomy)
+def _terms(taxonomy: str) -> Any:
+    # A callable (django-filter calls it with the request): copying a
+    # QuerySet deep-copies its whole Query, for every filter, every request.
+    def terms(request: Any) -> QuerySet:
+        return TaxonomyTerm.objects.filter(taxonomy__code=taxonomy)
+
+    return terms
+
+
+def _languages(request: Any) -> QuerySet:
+    return Language.objects.all()
 
 
 class ResourceFilterSet(django_filters.FilterSet):
@@ -193,7 +202,7 @@ class ResourceFilterSet(django_filters.FilterSet):
     )
     language = django_filters.ModelMultipleChoiceFilter(
         to_field_name="code",
-        queryset=Language.objects.all(),
+        queryset=_languages,
         method="filter_languages",
         widget=ListWidget,
         label=_("Language"),
