@@ -1100,8 +1100,12 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
     window = (window.order_by("_key") if engine.window_ordered else window.order_by())[
         :RANK_WINDOW
     ]
+    # The window test comes first in the WHERE clause: SQLite checks terms
+    # in order, and the others read each match's stored row.
     return (
-        matching.filter(_RankWindow(window, engine.window_template))
+        queryset.filter(_RankWindow(window, engine.window_template))
+        .filter(search_document__isnull=False)
+        .filter(engine.match(parsed))
         .annotate(search_rank=engine.rank(parsed))
         .order_by("-search_rank", "pk")
     )
