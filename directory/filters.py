@@ -15,8 +15,9 @@ different parameters are ANDed):
 - ``near``: a five-digit US ZIP code, or ``lat`` and ``lon`` together;
   ``radius`` in miles (default 25, at most 500). Adds ``distance_miles``.
 - ``updated_since``: a date or ISO 8601 date-time.
-- ``ordering``: relevance (default with ``q``), name (default without),
-  updated (most recent first), distance (needs ``near`` or ``lat``/``lon``).
+- ``ordering``: relevance (default with ``q``; the best ``search.RANK_WINDOW``
+  matches), name (default without), updated (most recent first), distance
+  (needs ``near`` or ``lat``/``lon``); these three list every match.
 
 Invalid values are reported per parameter (``filterset.errors``; the API
 turns them into a 400 naming the parameter). Full-text search is applied
@@ -33,7 +34,7 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from directory import places
+from directory import places, search
 from directory.models import (
     ChannelKind,
     ContactChannel,
@@ -307,6 +308,8 @@ class ResourceFilterSet(django_filters.FilterSet):
         queryset = queryset.search(q)
         if ordering == "relevance" and q.strip():
             return queryset  # search() orders by rank, then primary key
+        # Other orders list every match, not only the ranked window.
+        queryset = search.matches_of(queryset)
         if ordering == "updated":
             return queryset.order_by("-updated_at", "pk")
         if ordering == "distance":

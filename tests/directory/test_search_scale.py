@@ -70,6 +70,19 @@ def test_filters_apply_inside_the_rank_window(many, monkeypatch):
     assert {r.kind.code for r in page} == {"support-group"}
 
 
+def test_orderings_other_than_relevance_list_every_match(many, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 10)
+    filterset = ResourceFilterSet(
+        {"q": "health", "ordering": "name"}, queryset=Resource.objects.published()
+    )
+    assert filterset.is_valid()
+
+    names = list(filterset.qs.values_list("name", flat=True))
+
+    assert len(names) == search.count_results(filterset.qs, limit=10_000).value > 10
+    assert names == sorted(names)
+
+
 def test_bench_search_prints_the_table(many, capsys):
     call_command("bench_search", "--repeat", "2", "--warmup", "0")
 
