@@ -13,7 +13,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from guide.markdown import render_markdown
 from guide.models import Feedback, Guide, PhrasePair, Reference, Section, Tip
 
 TIMESTAMPS = ("created_at", "updated_at")

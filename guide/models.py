@@ -227,16 +227,16 @@ class Section(SeededModel, TimeStampedModel):
                 {"slug": _("“%(slug)s” is used by a guide page; choose another.")},
                 params={"slug": self.slug},
             )
-        if self.share_message:
-            if words := sharecard.sensitive_words(sharecard.first_line(self.share_message)):
-                raise ValidationError(
-                    {
-                        "share_message": _(
-                            "The first line shows on a locked phone; leave out: %(words)s."
-                        )
-                        % {"words": ", ".join(words)}
-                    }
-                )
+        # The first line is what a lock-screen preview shows.
+        if words := sharecard.sensitive_words(sharecard.first_line(self.share_message)):
+            raise ValidationError(
+                {
+                    "share_message": _(
+                        "The first line shows on a locked phone; leave out: %(words)s."
+                    )
+                    % {"words": ", ".join(words)}
+                }
+            )
 
 
 class Tip(SeededModel, TimeStampedModel):

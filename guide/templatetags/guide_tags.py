@@ -7,6 +7,7 @@ from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from directory.models import PublicationStatus, Resource
 from guide import sharecard
@@ -67,7 +68,7 @@ def guide_mentions(resource: Resource) -> list[dict[str, str]]:
                 {
                     "title": reference.guide.title,
                     "url": reference.get_absolute_url(),
-                    "context": "cited as a source",
+                    "context": gettext("cited as a source"),
                 }
             )
     return mentions
