@@ -71,7 +71,10 @@ class GuideQuerySet(models.QuerySet):
                 queryset=Section.objects.published()
                 .select_related("share_resource")
                 .prefetch_related(
-                    Prefetch("related_resources", queryset=published_resources),
+                    Prefetch(
+                        "related_resources",
+                        queryset=published_resources.prefetch_related("channels"),
+                    ),
                     "phrase_pairs",
                     "share_resource__channels",
                     Prefetch(
