@@ -123,6 +123,8 @@ def section_feedback(request: HttpRequest, guide: str, section: str) -> HttpResp
     feedback.section = section_obj
     feedback.save()
     # 303: the browser follows with a GET, so a reload does not post again.
-    response = HttpResponseRedirect(f"{section_obj.get_absolute_url()}?feedback=thanks#section-feedback")
+    response = HttpResponseRedirect(
+        f"{section_obj.get_absolute_url()}?feedback=thanks#section-feedback"
+    )
     response.status_code = 303
     return response

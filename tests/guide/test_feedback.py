@@ -137,7 +137,9 @@ def test_feedback_on_an_unknown_or_draft_section_is_not_found(guide_seeded):
     guide_seeded.sections.filter(slug="educating-yourself").update(status="draft")
 
     unknown = client.post("/guide/compassionate-ally/no-such/feedback/", {"helpful": "yes"})
-    draft = client.post("/guide/compassionate-ally/educating-yourself/feedback/", {"helpful": "yes"})
+    draft = client.post(
+        "/guide/compassionate-ally/educating-yourself/feedback/", {"helpful": "yes"}
+    )
 
     assert unknown.status_code == draft.status_code == 404
     assert not Feedback.objects.exists()

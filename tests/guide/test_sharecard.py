@@ -27,7 +27,11 @@ def test_sensitive_words_are_found_in_any_case(line):
 
 @pytest.mark.parametrize(
     "line",
-    ["Hey, are you free for a coffee this week?", "Just thinking of you today.", "Hi! Hope your week is okay."],
+    [
+        "Hey, are you free for a coffee this week?",
+        "Just thinking of you today.",
+        "Hi! Hope your week is okay.",
+    ],
 )
 def test_everyday_greetings_pass(line):
     assert sharecard.sensitive_words(line) == []

@@ -65,7 +65,7 @@ def test_a_section_page_shows_its_tips_resources_and_helper_tools(client, guide_
     assert 'href="/resources/samhsa-national-helpline/"' in html
     assert 'href="tel:+18006624357"' in html
     assert "What you could say" in html and "Would it help if we looked up" in html
-    assert 'data-share-text>Hi, hope your week is going okay.' in html
+    assert "data-share-text>Hi, hope your week is going okay." in html
     assert 'href="sms:?&amp;body=Hi%2C%20hope' in html
     assert 'href="mailto:?subject=Hi%2C%20hope' in html
 
@@ -164,9 +164,7 @@ def section_page_queries(django_assert_num_queries, client, url, count):
         assert client.get(url).status_code == 200
 
 
-def test_section_page_queries_do_not_grow_with_the_guide(
-    django_assert_num_queries, guide_seeded
-):
+def test_section_page_queries_do_not_grow_with_the_guide(django_assert_num_queries, guide_seeded):
     # 1 guide, 2 its published sections (joined with their share card's
     # resource), 3 the sections' published resources, 4 those resources'
     # channels, 5 phrase pairs, 6 the share card resources' channels, 7 tips,
@@ -176,9 +174,9 @@ def test_section_page_queries_do_not_grow_with_the_guide(
     url = GUIDE + "encouraging-professional-help/"
     section_page_queries(django_assert_num_queries, client, url, 9)
 
+    resources = list(Resource.objects.all()[:3])
     for section in Section.objects.all():
-        for n in range(5):
-            TipFactory(section=section, related_resources=Resource.objects.all()[:3])
+        TipFactory.create_batch(5, section=section, related_resources=resources)
     section_page_queries(django_assert_num_queries, client, url, 9)
 
 
