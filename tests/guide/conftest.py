@@ -22,13 +22,3 @@ def _fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # Tests run with DEBUG off, where static files come from the manifest
-    # that collectstatic writes; pages under test need no collected files.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
