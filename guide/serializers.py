@@ -20,8 +20,8 @@ def absolute_url(serializer: serializers.Serializer, path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
-class HtmlUrlField(serializers.Field):
-    """The absolute address of the object's public page."""
+class HtmlUrlField(serializers.URLField):
+    """The absolute address of the object's public page (a URL, in the API schema)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs["source"] = "*"
@@ -67,6 +67,8 @@ class PhrasePairSerializer(serializers.ModelSerializer):
 
 
 class ShareCardSerializer(serializers.Serializer):
+    """A section's share card, or null when the section has none."""
+
     text = serializers.CharField(source="share_text")
     sms_href = serializers.SerializerMethodField()
     mailto_href = serializers.SerializerMethodField()
@@ -78,6 +80,9 @@ class ShareCardSerializer(serializers.Serializer):
     def get_mailto_href(self, section: Section) -> str:
         return sharecard.mailto_href(section.share_text)
 
+    def to_representation(self, section: Section) -> dict | None:
+        return super().to_representation(section) if section.share_text else None
+
 
 class SectionSerializer(serializers.ModelSerializer):
     html_url = HtmlUrlField()
@@ -85,7 +90,7 @@ class SectionSerializer(serializers.ModelSerializer):
     related_resources = ResourceLinkSerializer(many=True, read_only=True)
     tips = TipSerializer(many=True, read_only=True)
     phrase_pairs = PhrasePairSerializer(many=True, read_only=True)
-    share_card = serializers.SerializerMethodField()
+    share_card = ShareCardSerializer(source="*", read_only=True, allow_null=True)
 
     class Meta:
         model = Section
@@ -102,11 +107,6 @@ class SectionSerializer(serializers.ModelSerializer):
             "phrase_pairs",
             "share_card",
         ]
-
-    def get_share_card(self, section: Section) -> dict | None:
-        if not section.share_text:
-            return None
-        return ShareCardSerializer(section, context=self.context).data
 
 
 class ReferenceSerializer(serializers.ModelSerializer):

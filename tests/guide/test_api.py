@@ -84,6 +84,14 @@ def test_unpublished_resources_are_left_out_everywhere(client, db):
     assert data["sections"][0]["share_card"]["resource"] is None
 
 
+def test_a_section_without_a_share_message_has_no_share_card(client, db):
+    section = SectionFactory(share_message="", share_resource=ResourceFactory())
+
+    data = client.get(f"/api/v1/guides/{section.guide.slug}/").json()
+
+    assert data["sections"][0]["share_card"] is None
+
+
 def test_feedback_never_appears_in_the_api(client, db):
     section = SectionFactory()
     FeedbackFactory(section=section, comment="Private comment", email="someone@example.org")
