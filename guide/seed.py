@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -188,12 +189,19 @@ def _date(record: dict[str, Any], name: str, label: str) -> str | None:
     return value.isoformat()
 
 
-def _unique_key(record: dict[str, Any], seen: set[str], label: str) -> str:
-    key = str(_require(record, "key", label))
-    if key in seen:
-        raise SeedError(f"{label}.key: '{key}' is used twice.")
-    seen.add(key)
-    return key
+def _keyed_records(
+    parent: dict[str, Any], name: str, fields: set[str], label: str
+) -> Iterator[tuple[int, dict[str, Any], str, str]]:
+    """Each record of the list ``parent[name]``, checked: (position, record, key, label)."""
+    seen: set[str] = set()
+    for position, record in enumerate(_list(parent, name, label)):
+        record_label = f"{label}.{name}[{position}]"
+        record = _check_fields(record, fields, record_label)
+        key = str(_require(record, "key", record_label))
+        if key in seen:
+            raise SeedError(f"{record_label}.key: '{key}' is used twice.")
+        seen.add(key)
+        yield position, record, key, record_label
 
 
 def _phrase_values(pair: Any, label: str) -> dict[str, Any]:
@@ -206,8 +214,9 @@ def _phrase_values(pair: Any, label: str) -> dict[str, Any]:
 
 
 def _load_section(
-    row: Any,
+    row: dict[str, Any],
     *,
+    key: str,
     label: str,
     guide: Guide,
     guide_key: str,
@@ -215,8 +224,6 @@ def _load_section(
     keys: _Keys,
     report: SeedReport,
 ) -> Section:
-    row = _check_fields(row, SECTION_FIELDS, label)
-    key = str(_require(row, "key", label))
     share = _check_fields(
         row.get("share_card", {}), {"message", "resource"}, f"{label}.share_card"
     )
@@ -247,11 +254,7 @@ def _load_section(
         label=f"section '{guide_key}:{key}'",
         report=report,
     )
-    seen: set[str] = set()
-    for position, tip in enumerate(_list(row, "tips", label)):
-        tip_label = f"{label}.tips[{position}]"
-        tip = _check_fields(tip, TIP_FIELDS, tip_label)
-        tip_key = _unique_key(tip, seen, tip_label)
+    for position, tip, tip_key, tip_label in _keyed_records(row, "tips", TIP_FIELDS, label):
         apply_seed(
             model=Tip,
             pk=seed_uuid("guide-tip", f"{guide_key}:{key}:{tip_key}"),
@@ -279,11 +282,7 @@ def load_guide_seed(*, path: Path = GUIDE_SEED_FILE) -> SeedReport:
         )
     report = SeedReport()
     keys = _Keys()
-    guide_keys: set[str] = set()
-    for i, row in enumerate(_list(data, "guides", "guides")):
-        label = f"guides[{i}]"
-        row = _check_fields(row, GUIDE_FIELDS, label)
-        guide_key = _unique_key(row, guide_keys, label)
+    for _, row, guide_key, label in _keyed_records(data, "guides", GUIDE_FIELDS, "guides"):
         guide = apply_seed(
             model=Guide,
             pk=seed_uuid("guide", guide_key),
@@ -301,14 +300,11 @@ def load_guide_seed(*, path: Path = GUIDE_SEED_FILE) -> SeedReport:
             label=f"guide '{guide_key}'",
             report=report,
         )
-        section_keys: set[str] = set()
-        for position, section in enumerate(_list(row, "sections", label)):
-            section_label = f"{label}.sections[{position}]"
-            _unique_key(
-                _check_fields(section, SECTION_FIELDS, section_label), section_keys, section_label
-            )
+        sections = _keyed_records(row, "sections", SECTION_FIELDS, label)
+        for position, section, key, section_label in sections:
             _load_section(
                 section,
+                key=key,
                 label=section_label,
                 guide=guide,
                 guide_key=guide_key,
@@ -316,11 +312,8 @@ def load_guide_seed(*, path: Path = GUIDE_SEED_FILE) -> SeedReport:
                 keys=keys,
                 report=report,
             )
-        reference_keys: set[str] = set()
-        for position, ref in enumerate(_list(row, "references", label)):
-            ref_label = f"{label}.references[{position}]"
-            ref = _check_fields(ref, REFERENCE_FIELDS, ref_label)
-            ref_key = _unique_key(ref, reference_keys, ref_label)
+        references = _keyed_records(row, "references", REFERENCE_FIELDS, label)
+        for position, ref, ref_key, ref_label in references:
             apply_seed(
                 model=Reference,
                 pk=seed_uuid("guide-reference", f"{guide_key}:{ref_key}"),

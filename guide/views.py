@@ -36,29 +36,21 @@ def _guide_page(request: HttpRequest, slug: str) -> tuple[Guide, dict]:
     return guide, GuideSerializer(guide, context={"request": request}).data
 
 
+def _whole_guide(request: HttpRequest, slug: str, template: str) -> HttpResponse:
+    guide, data = _guide_page(request, slug)
+    return render(request, template, {"guide": guide, "json_ld": jsonld.guide_article(data)})
+
+
 def guide_detail(request: HttpRequest, guide: str) -> HttpResponse:
-    guide_obj, data = _guide_page(request, guide)
-    return render(
-        request,
-        "guide/guide_detail.html",
-        {"guide": guide_obj, "json_ld": jsonld.guide_article(data)},
-    )
+    return _whole_guide(request, guide, "guide/guide_detail.html")
 
 
 def guide_print(request: HttpRequest, guide: str) -> HttpResponse:
-    guide_obj, data = _guide_page(request, guide)
-    return render(
-        request, "guide/print.html", {"guide": guide_obj, "json_ld": jsonld.guide_article(data)}
-    )
+    return _whole_guide(request, guide, "guide/print.html")
 
 
 def references(request: HttpRequest, guide: str) -> HttpResponse:
-    guide_obj, data = _guide_page(request, guide)
-    return render(
-        request,
-        "guide/references.html",
-        {"guide": guide_obj, "json_ld": jsonld.guide_article(data)},
-    )
+    return _whole_guide(request, guide, "guide/references.html")
 
 
 def _section_page(

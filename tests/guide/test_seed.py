@@ -147,6 +147,7 @@ def test_seed_changes_reach_fields_a_curator_did_not_edit(guide_seeded, tmp_path
         ("slug: taking-care-of-yourself", "slug: print", "slug"),
         ("    title: Be patient", "    titel: Be patient", "unknown field"),
         ("published_on: 2026-11-26", "published_on: soon", "published_on"),
+        ("key: be-patient", "key: offer-assistance", "'offer-assistance' is used twice"),
         (
             "message: |-\n            Hey, are you free",
             "message: |-\n            Worried about your anxiety. Are you free",
