@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -203,7 +204,7 @@ class SectionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("share card as sent (as last saved)"))
     def share_card_preview(self, obj: Section) -> str:
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', obj.share_text or "—")
+        return format_html("<p>{}</p>", linebreaksbr(obj.share_text or "—"))
 
     @admin.display(description=_("fields edited since the seed data was loaded"))
     def curator_edits(self, obj: Section) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from directory.models import PublicationStatus
@@ -92,3 +93,10 @@ def test_tip_and_reference_urls_point_into_the_guide_pages(guide_seeded):
     assert reference.get_absolute_url() == (
         f"/guide/compassionate-ally/references/#ref-{reference.pk}"
     )
+
+
+def test_publishing_a_guide_without_a_date_dates_it_today(db):
+    guide = GuideFactory.build(status=PublicationStatus.PUBLISHED, published_on=None)
+    with time_machine.travel(datetime.datetime(2026, 11, 26, 15, tzinfo=datetime.UTC)):
+        guide.full_clean()
+    assert guide.published_on == datetime.date(2026, 11, 26)
