@@ -63,10 +63,10 @@ def _section_page(
 ) -> HttpResponse:
     guide, data = _guide_page(request, guide_slug)
     sections = list(guide.sections.all())
-    index = next((i for i, s in enumerate(sections) if s.slug == section_slug), None)
-    if index is None:
+    here = next((i for i, s in enumerate(sections) if s.slug == section_slug), None)
+    if here is None:
         raise Http404("No such section in this guide.")
-    section = sections[index]
+    section = sections[here]
     return render(
         request,
         "guide/section_detail.html",
@@ -74,11 +74,11 @@ def _section_page(
             "guide": guide,
             "section": section,
             "sections": sections,
-            "previous": sections[index - 1] if index > 0 else None,
-            "next": sections[index + 1] if index + 1 < len(sections) else None,
+            "previous": sections[here - 1] if here > 0 else None,
+            "next": sections[here + 1] if here + 1 < len(sections) else None,
             "form": form or FeedbackForm(),
             "thanks": request.GET.get("feedback") == "thanks",
-            "json_ld": jsonld.section_article(data, data["sections"][index]),
+            "json_ld": jsonld.section_article(data, data["sections"][here]),
         },
         status=status,
     )
