@@ -719,8 +719,12 @@ class Location(models.Model):
                 name="location_coordinates_paired",
             ),
         ]
-        # Serves the bounding box of "near" searches.
-        indexes = [models.Index(fields=["latitude", "longitude"], name="location_coordinates_idx")]
+        indexes = [
+            # Serves the bounding box of "near" searches.
+            models.Index(fields=["latitude", "longitude"], name="location_coordinates_idx"),
+            # Serves the state filter (resources located in a state).
+            models.Index(fields=["state"], name="location_state_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name or f"{self.address_1}, {self.city}"
