@@ -1,0 +1,157 @@
+"""Pagination and rendering shared by every public API endpoint.
+
+Page-number pagination: ``page`` (from 1) and ``page_size`` (default 20, at
+most 100). A ``page_size`` or ``page`` that is not a positive integer, or a
+``page_size`` above the maximum, is a 400 naming the parameter, never
+silently changed. Paging deeper than ``MAX_OFFSET`` results is refused too:
+OFFSET scans grow with depth, and bulk readers have the cursor-paginated
+``changes`` endpoint, which costs the same on every page.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import InvalidPage
+from django.db.models import QuerySet
+from rest_framework import exceptions, pagination, renderers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+MAX_OFFSET = 10_000
+
+
+def positive_int_param(request: Request, name: str, default: int, maximum: int) -> int:
+    """A positive integer query parameter, or a 400 that names it."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
+        raise exceptions.ValidationError(
+            {name: [exceptions.ErrorDetail("Enter a positive whole number.", code="invalid")]}
+        )
+    value = int(raw)
+    if value > maximum:
+        raise exceptions.ValidationError(
+            {
+                name: [
+                    exceptions.ErrorDetail(
+                        f"Ensure this value is less than or equal to {maximum}.",
+                        code="max_value",
+                    )
+                ]
+            }
+        )
+    return value
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = settings.API_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = settings.API_MAX_PAGE_SIZE
+    page_size_query_description = (
+        f"Results per page (default {settings.API_PAGE_SIZE}, at most "
+        f"{settings.API_MAX_PAGE_SIZE}; larger values are a 400 error)."
+    )
+    page_query_description = (
+        f"Page number, from 1. Pages end {MAX_OFFSET} results deep; use the changes "
+        "endpoint to read everything."
+    )
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list[Any]:
+        self.request = request
+        size = positive_int_param(request, "page_size", self.page_size, self.max_page_size)
+        number = positive_int_param(request, "page", 1, MAX_OFFSET)
+        if (number - 1) * size >= MAX_OFFSET:
+            raise exceptions.ValidationError(
+                {
+                    "page": [
+                        exceptions.ErrorDetail(
+                            f"Pages end {MAX_OFFSET} results deep; narrow the query or use "
+                            "the changes endpoint.",
+                            code="too_deep",
+                        )
+                    ]
+                }
+            )
+        paginator = self.django_paginator_class(queryset, size)
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage:
+            raise exceptions.NotFound(
+                f"Page {number} does not exist; there are {paginator.num_pages} pages.",
+                code="page_not_found",
+            ) from None
+        return list(self.page)
+
+    def get_paginated_response(self, data: list[Any]) -> Response:
+        count = self.page.paginator.count
+        return Response(
+            {
+                "count": count,
+                "page": self.page.number,
+                "page_size": self.page.paginator.per_page,
+                "total_pages": max(1, math.ceil(count / self.page.paginator.per_page)),
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["count", "page", "page_size", "total_pages", "next", "previous",
+                         "results"],
+            "properties": {
+                "count": {"type": "integer", "description": "Total matching results."},
+                "page": {"type": "integer"},
+                "page_size": {"type": "integer"},
+                "total_pages": {"type": "integer"},
+                "next": {"type": "string", "format": "uri", "nullable": True},
+                "previous": {"type": "string", "format": "uri", "nullable": True},
+                "results": schema,
+            },
+        }  # fmt: skip
+
+
+class ChangesCursorPagination(pagination.CursorPagination):
+    """Oldest change first, by an opaque cursor: stable however the data changes."""
+
+    ordering = ("updated_at", "id")
+    page_size = settings.API_MAX_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        return positive_int_param(request, "page_size", self.page_size, self.max_page_size)
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {
+                    "cursor": [
+                        exceptions.ErrorDetail(
+                            "This cursor is not valid; use the next link of a previous page.",
+                            code="invalid_cursor",
+                        )
+                    ]
+                }
+            ) from None
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """The browsable API without forms: the API is read-only, and a filter form
+    would list every organization and term on every page."""
+
+    def get_filter_form(self, data: Any, view: Any, request: Request) -> None:
+        return None
+
+    def get_rendered_html_form(self, data: Any, view: Any, method: str, request: Request) -> None:
+        return None
