@@ -2,4 +2,12 @@
 
 from rest_framework.routers import DefaultRouter
 
+from directory import api as directory_api
+
 router = DefaultRouter()
+router.register("resources", directory_api.ResourceViewSet, basename="resource")
+router.register(
+    "resource-changes", directory_api.ResourceChangesViewSet, basename="resource-change"
+)
+router.register("organizations", directory_api.OrganizationViewSet, basename="organization")
+router.register("taxonomy-terms", directory_api.TaxonomyTermViewSet, basename="taxonomy-term")

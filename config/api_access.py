@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, throttling
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
@@ -82,3 +83,21 @@ class APIKeyThrottle(throttling.SimpleRateThrottle):
         if not isinstance(request.auth, APIKey):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}
+
+
+class APIKeyScheme(OpenApiAuthenticationExtension):
+    """Documents API keys in the OpenAPI schema (optional: every endpoint is public)."""
+
+    target_class = APIKeyAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                f"Optional. Send `Authorization: {KEY_KEYWORD} <key>` (or `X-Api-Key: <key>`) "
+                "for the higher rate limit. Keys are issued by the directory's editors."
+            ),
+        }

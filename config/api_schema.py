@@ -109,9 +109,7 @@ def add_hsds_components(result: dict[str, Any], generator: Any, **kwargs: Any) -
                     {
                         "description": description,
                         "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/Error"}
-                            }
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                         },
                     },
                 )

@@ -10,9 +10,10 @@ choices that HSDS leaves open are made here:
   organization's ``description`` is then ``""``).
 - **Ids.** Our records' UUIDs are their HSDS ids. Objects that HSDS models as
   rows but we keep inside another record (a service's languages and
-  attributes, a location's address, the service-at-location link, the 24/7
-  schedule) get ids derived with ``uuid5`` from their owner's id, so the same
-  record always exports with the same ids and an import can match on them.
+  attributes, a location's address, the 24/7 schedule) get ids derived with
+  ``uuid5`` from their owner's id, so the same record always exports with the
+  same ids and an import can match on them.
+  A service-at-location has its location's id (see ``service_at_location_id``).
 - **service.description** is our ``summary``, a blank line, then our
   ``description`` (HSDS has one description field).
 - **service.status**: published → ``active``, draft → ``inactive``,
@@ -320,7 +321,10 @@ def location_document(location: m.Location) -> dict[str, Any]:
 
 
 def service_at_location_id(location: m.Location) -> str:
-    return derived_id(location.id, "service_at_location")
+    """Each of our locations is offered by exactly one resource, so the link
+    shares the location's id (ids are unique per HSDS table), and the
+    ``/service_at_locations/{id}`` endpoint can find it directly."""
+    return str(location.id)
 
 
 def service_at_location_document(

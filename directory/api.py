@@ -1,0 +1,185 @@
+"""The directory's REST API v1 (registered on the one router in ``config/api.py``).
+
+Read-only viewsets: each declares its optimised queryset, its serializer and
+its FilterSet; shared behaviour (errors, throttles, pagination, caching) is
+configured once in ``config/``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import django_filters
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+
+from config.api_cache import CachedResponseMixin
+from config.api_pagination import ChangesCursorPagination
+from directory import serializers
+from directory.models import Organization, PublicationStatus, Resource, Taxonomy, TaxonomyTerm
+
+ID_OR_SLUG = OpenApiParameter(
+    "id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The UUID or the slug."
+)
+
+
+def get_by_id_or_slug(queryset: QuerySet, value: str) -> Any:
+    """The object whose UUID or slug is ``value``, or a 404 (never a 500 for junk)."""
+    try:
+        return get_object_or_404(queryset, pk=uuid.UUID(value))
+    except ValueError:
+        if len(value) > 200 or not value.isprintable():
+            raise Http404 from None
+        return get_object_or_404(queryset, slug=value)
+
+
+def _published_count(relation: str) -> Subquery:
+    through = getattr(Resource, relation).through
+    return Subquery(
+        through.objects.filter(taxonomyterm_id=OuterRef("pk"), resource__status="published")
+        .values("taxonomyterm_id")
+        .annotate(n=Count("*"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+class OrganizationFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(
+        lookup_expr="icontains", max_length=200, help_text="Part of the name."
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["name"]
+
+
+class TaxonomyTermFilterSet(django_filters.FilterSet):
+    taxonomy = django_filters.ModelMultipleChoiceFilter(
+        field_name="taxonomy__code",
+        to_field_name="code",
+        queryset=Taxonomy.objects.all(),
+        help_text="Taxonomy code: kind, topic or audience (repeat for several).",
+    )
+
+    class Meta:
+        model = TaxonomyTerm
+        fields = ["taxonomy"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List organizations", tags=["organizations"]),
+    retrieve=extend_schema(
+        summary="One organization", tags=["organizations"], parameters=[ID_OR_SLUG]
+    ),
+)
+class OrganizationViewSet(CachedResponseMixin, viewsets.ReadOnlyModelViewSet):
+    """Organizations that provide resources, with a count of their published resources."""
+
+    queryset = Organization.objects.annotate(
+        resource_count=Count("resources", filter=Q(resources__status=PublicationStatus.PUBLISHED))
+    ).order_by("name", "id")
+    serializer_class = serializers.OrganizationSerializer
+    filterset_class = OrganizationFilterSet
+    lookup_value_regex = "[^/]+"
+    lookup_url_kwarg = "id"
+
+    def get_object(self) -> Organization:
+        return get_by_id_or_slug(self.get_queryset(), self.kwargs["id"])
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List taxonomy terms", tags=["taxonomy"]),
+    retrieve=extend_schema(summary="One taxonomy term", tags=["taxonomy"]),
+)
+class TaxonomyTermViewSet(CachedResponseMixin, viewsets.ReadOnlyModelViewSet):
+    """The terms resources are classified by: kinds, topics and audiences.
+
+    Use a term's ``code`` in the resources filters (``kind``, ``topic``,
+    ``audience``).
+    """
+
+    queryset = (
+        TaxonomyTerm.objects.select_related("taxonomy", "parent")
+        .annotate(
+            # A term belongs to one taxonomy, so only one of these counts is
+            # not null: the resources of that kind, on that topic or for
+            # that audience.
+            resource_count=Coalesce(
+                Subquery(
+                    Resource.objects.filter(kind=OuterRef("pk"), status="published")
+                    .values("kind")
+                    .annotate(n=Count("*"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                _published_count("topics"),
+                _published_count("audiences"),
+                Value(0),
+            )
+        )
+        .order_by("taxonomy__code", "position", "name", "id")
+    )
+    serializer_class = serializers.TaxonomyTermSerializer
+    filterset_class = TaxonomyTermFilterSet
+    lookup_url_kwarg = "id"
+
+    def get_object(self) -> TaxonomyTerm:
+        try:
+            pk = uuid.UUID(self.kwargs["id"])
+        except ValueError:
+            raise Http404 from None
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+
+class ResourceChangesFilterSet(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only changes at or after this ISO 8601 date-time (e.g. 2025-01-31T00:00:00Z).",
+    )
+
+    class Meta:
+        model = Resource
+        fields = ["updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Changes feed for incremental sync", tags=["resources"])
+)
+class ResourceChangesViewSet(CachedResponseMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every resource that changed, oldest change first, for keeping a copy in sync.
+
+    Start with ``updated_since`` (or nothing, for everything), then follow
+    ``next`` until it is null; keep the time of your last sync and pass it
+    next time. Resources that left the public directory (archived or
+    withdrawn) appear with ``status: removed`` so you can delete them.
+    Cursor pagination costs the same on every page, however far you go.
+    """
+
+    queryset = Resource.objects.for_listing().prefetch_related("locations")
+    serializer_class = serializers.ResourceChangeSerializer
+    filterset_class = ResourceChangesFilterSet
+    pagination_class = ChangesCursorPagination
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Search and filter resources", tags=["resources"]),
+    retrieve=extend_schema(summary="One resource", tags=["resources"], parameters=[ID_OR_SLUG]),
+)
+class ResourceViewSet(CachedResponseMixin, viewsets.ReadOnlyModelViewSet):
+    """Published help resources: crisis lines, helplines, support groups and more."""
+
+    queryset = Resource.objects.published().for_listing().prefetch_related("locations")
+    serializer_class = serializers.ResourceSerializer
+    lookup_value_regex = "[^/]+"
+    lookup_url_kwarg = "id"
+
+    def get_object(self) -> Resource:
+        return get_by_id_or_slug(self.get_queryset(), self.kwargs["id"])
