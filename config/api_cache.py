@@ -5,9 +5,9 @@ state of the directory and the guide. Every write to their tables bumps it:
 a database execute-wrapper sees each INSERT/UPDATE/DELETE on a ``directory_``
 or ``guide_`` table, whichever path made it (admin forms, admin bulk actions
 that use ``QuerySet.update()``, the seed loader, imports, bulk generators),
-and bumps the version at once and again when the transaction commits (so a
-response cached by a concurrent request between the write and the commit is
-dropped too).
+and bumps the version at once (a cheap cache write per statement) and once
+more when the transaction commits (so a response that a concurrent request
+cached between the write and the commit is dropped too).
 
 Views that mix in ``CachedResponseMixin`` then, for GET/HEAD requests in JSON:
 
@@ -71,12 +71,12 @@ def last_modified(version: str) -> str:
 def _watch_writes(execute: Any, sql: Any, params: Any, many: bool, context: dict) -> Any:
     result = execute(sql, params, many, context)
     if isinstance(sql, str) and _WRITE.match(sql):
+        bump_version()
         connection = context["connection"]
-        pending = any(func is bump_version for _, func, _ in connection.run_on_commit)
-        if not pending:
-            bump_version()
-            if connection.in_atomic_block:
-                transaction.on_commit(bump_version, using=connection.alias)
+        if connection.in_atomic_block and not any(
+            func is bump_version for _, func, _ in connection.run_on_commit
+        ):
+            transaction.on_commit(bump_version, using=connection.alias)
     return result
 
 
