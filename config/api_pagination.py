@@ -1,11 +1,11 @@
 """Pagination and rendering shared by every public API endpoint.
 
-Page-number pagination: ``page`` (from 1) and ``page_size`` (default 20, at
-most 100). A ``page_size`` or ``page`` that is not a positive integer, or a
-``page_size`` above the maximum, is a 400 naming the parameter, never
-silently changed. Paging deeper than ``MAX_OFFSET`` results is refused too:
-OFFSET scans grow with depth, and bulk readers have the cursor-paginated
-``changes`` endpoint, which costs the same on every page.
+Page-number pagination: ``page`` (1 to ``MAX_PAGE``) and ``page_size``
+(default 20, at most 100). A ``page`` or ``page_size`` that is not a positive
+integer or is above its maximum is a 400 naming the parameter, never silently
+changed. Pages stop at ``MAX_PAGE`` because OFFSET scans grow with depth;
+readers who want everything use the cursor-paginated changes feed (or the
+HSDS ndjson export), which costs the same on every page.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from rest_framework import exceptions, pagination, renderers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-MAX_OFFSET = 10_000
+MAX_PAGE = 100
 
 
 def positive_int_param(request: Request, name: str, default: int, maximum: int) -> int:
     """A positive integer query parameter, or a 400 that names it."""
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         raise exceptions.ValidationError(
@@ -56,28 +56,26 @@ class PageNumberPagination(pagination.PageNumberPagination):
         f"{settings.API_MAX_PAGE_SIZE}; larger values are a 400 error)."
     )
     page_query_description = (
-        f"Page number, from 1. Pages end {MAX_OFFSET} results deep; use the changes "
-        "endpoint to read everything."
+        f"Page number, from 1 to {MAX_PAGE}. To read everything, use the changes feed "
+        "(/api/v1/resource-changes/)."
     )
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            "page": {"minimum": 1, "maximum": MAX_PAGE},
+            "page_size": {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
 
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list[Any]:
         self.request = request
         size = positive_int_param(request, "page_size", self.page_size, self.max_page_size)
-        number = positive_int_param(request, "page", 1, MAX_OFFSET)
-        if (number - 1) * size >= MAX_OFFSET:
-            raise exceptions.ValidationError(
-                {
-                    "page": [
-                        exceptions.ErrorDetail(
-                            f"Pages end {MAX_OFFSET} results deep; narrow the query or use "
-                            "the changes endpoint.",
-                            code="too_deep",
-                        )
-                    ]
-                }
-            )
+        number = positive_int_param(request, "page", 1, MAX_PAGE)
         paginator = self.django_paginator_class(queryset, size)
         try:
             self.page = paginator.page(number)
@@ -130,19 +128,23 @@ class ChangesCursorPagination(pagination.CursorPagination):
     def get_page_size(self, request: Request) -> int:
         return positive_int_param(request, "page_size", self.page_size, self.max_page_size)
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == "page_size":
+                parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+        return parameters
+
     def decode_cursor(self, request: Request) -> Any:
+        # A cursor that we did not issue points to no page: 404, as for a page
+        # number past the end (the schema cannot tell a client which strings
+        # are cursors, so this is not a 400).
         try:
             return super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError(
-                {
-                    "cursor": [
-                        exceptions.ErrorDetail(
-                            "This cursor is not valid; use the next link of a previous page.",
-                            code="invalid_cursor",
-                        )
-                    ]
-                }
+            raise exceptions.NotFound(
+                "This cursor does not point to a page; follow the next link of a previous page.",
+                code="invalid_cursor",
             ) from None
 
 

@@ -16,7 +16,12 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, viewsets
 
 from config.api_cache import CachedResponseMixin
@@ -60,8 +65,13 @@ class OrganizationFilterSet(django_filters.FilterSet):
         fields = ["name"]
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class TaxonomyCodeFilter(django_filters.ModelMultipleChoiceFilter):
+    """Taxonomy codes (documented as strings; the choices are curators' to add)."""
+
+
 class TaxonomyTermFilterSet(django_filters.FilterSet):
-    taxonomy = django_filters.ModelMultipleChoiceFilter(
+    taxonomy = TaxonomyCodeFilter(
         field_name="taxonomy__code",
         to_field_name="code",
         queryset=Taxonomy.objects.all(),

@@ -119,7 +119,9 @@ class TaxonomyTermListParams(ListParams):
 
 
 def _params(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    params = serializer_class(data=request.query_params)
+    # A plain dict, not the QueryDict: DRF would treat "taxonomy_id=" like an
+    # HTML form's empty input and drop it; an API client gets a 400 instead.
+    params = serializer_class(data=request.query_params.dict())
     params.is_valid(raise_exception=True)
     return params.validated_data
 

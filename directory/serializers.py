@@ -21,6 +21,7 @@ from directory.models import (
     Language,
     Location,
     Organization,
+    PublicationStatus,
     Resource,
     Schedule,
     ServiceArea,
@@ -30,6 +31,24 @@ from directory.models import (
 
 def _absolute(request: Any, path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
+
+
+class _BlankAsNull:
+    """An optional URL or email is null when absent: "" is not a valid URI or address."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return super().to_representation(value) if value else None
+
+
+class OptionalURLField(_BlankAsNull, serializers.URLField):
+    pass
+
+
+class OptionalEmailField(_BlankAsNull, serializers.EmailField):
+    pass
 
 
 class TermSerializer(serializers.ModelSerializer):
@@ -81,8 +100,21 @@ class ChannelSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "09:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time ("HH:MM") in the resource's time zone; no UTC offset,
+    because the offset changes with daylight saving time."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class ScheduleSerializer(serializers.ModelSerializer):
     weekday_name = serializers.CharField(source="get_weekday_display", read_only=True)
+    opens_at = LocalTimeField(read_only=True)
+    closes_at = LocalTimeField(
+        read_only=True, help_text="Earlier than opens_at when the hours run past midnight."
+    )
 
     class Meta:
         model = Schedule
@@ -131,6 +163,8 @@ class OrganizationSummarySerializer(serializers.ModelSerializer):
 
 
 class OrganizationSerializer(OrganizationSummarySerializer):
+    website = OptionalURLField()
+    email = OptionalEmailField(help_text="A public contact address.")
     resource_count = serializers.IntegerField(read_only=True, help_text="Published resources.")
     resources_url = serializers.SerializerMethodField(
         help_text="This organization's resources in the resources list."
@@ -154,7 +188,8 @@ class ResourceSerializer(serializers.ModelSerializer):
 
     url = serializers.HyperlinkedIdentityField(view_name="resource-detail", lookup_url_kwarg="id")
     html_url = serializers.SerializerMethodField()
-    website = serializers.URLField(source="url", help_text="The resource's own website.")
+    website = OptionalURLField(source="url", help_text="The resource's own website.")
+    email = OptionalEmailField(help_text="A public contact address of the service.")
     organization = OrganizationSummarySerializer(read_only=True)
     kind = TermSerializer(read_only=True)
     topics = TermSerializer(many=True, read_only=True)
@@ -193,9 +228,11 @@ class ResourceChangeSerializer(serializers.ModelSerializer):
     """One entry of the changes feed: a resource as it is now, or its removal."""
 
     status = serializers.SerializerMethodField(
-        help_text="`published`, or `removed` when it left the public directory."
+        help_text="`published`, or `removed` when it is no longer in the public directory."
     )
-    resource = serializers.SerializerMethodField()
+    resource = ResourceSerializer(
+        source="*", read_only=True, allow_null=True, help_text="Null when removed."
+    )
 
     class Meta:
         model = Resource
@@ -203,13 +240,13 @@ class ResourceChangeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["published", "removed"]))
     def get_status(self, obj: Resource) -> str:
-        return "published" if obj.status == "published" else "removed"
+        return "published" if obj.status == PublicationStatus.PUBLISHED else "removed"
 
-    @extend_schema_field(ResourceSerializer(allow_null=True))
-    def get_resource(self, obj: Resource) -> dict[str, Any] | None:
-        if obj.status != "published":
-            return None
-        return ResourceSerializer(obj, context=self.context).data
+    def to_representation(self, instance: Resource) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.status != PublicationStatus.PUBLISHED:
+            data["resource"] = None  # what is not public stays private
+        return data
 
 
 class FacetValueSerializer(serializers.Serializer):
