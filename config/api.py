@@ -9,5 +9,7 @@ router.register("resources", directory_api.ResourceViewSet, basename="resource")
 router.register(
     "resource-changes", directory_api.ResourceChangesViewSet, basename="resource-change"
 )
+router.register("facets", directory_api.FacetsViewSet, basename="facets")
+router.register("suggest", directory_api.SuggestViewSet, basename="suggest")
 router.register("organizations", directory_api.OrganizationViewSet, basename="organization")
 router.register("taxonomy-terms", directory_api.TaxonomyTermViewSet, basename="taxonomy-term")

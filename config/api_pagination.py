@@ -14,11 +14,11 @@ import math
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import InvalidPage
 from django.db.models import QuerySet
 from rest_framework import exceptions, pagination, renderers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE = 100
 
@@ -70,30 +70,50 @@ class PageNumberPagination(pagination.PageNumberPagination):
             parameter["schema"].update(bounds.get(parameter["name"], {}))
         return parameters
 
+    def count(self, queryset: QuerySet) -> tuple[int, bool]:
+        """The total and whether it is exact; views over huge sets may estimate."""
+        return queryset.count(), True
+
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list[Any]:
         self.request = request
-        size = positive_int_param(request, "page_size", self.page_size, self.max_page_size)
-        number = positive_int_param(request, "page", 1, MAX_PAGE)
-        paginator = self.django_paginator_class(queryset, size)
-        try:
-            self.page = paginator.page(number)
-        except InvalidPage:
+        self.size = positive_int_param(request, "page_size", self.page_size, self.max_page_size)
+        self.number = positive_int_param(request, "page", 1, MAX_PAGE)
+        offset = (self.number - 1) * self.size
+        results = list(queryset[offset : offset + self.size])
+        self.total, self.exact = self.count(queryset)
+        if not results and self.number > 1:
             raise exceptions.NotFound(
-                f"Page {number} does not exist; there are {paginator.num_pages} pages.",
-                code="page_not_found",
-            ) from None
-        return list(self.page)
+                f"Page {self.number} is past the last result.", code="page_not_found"
+            )
+        self.has_next = self.number < MAX_PAGE and (
+            offset + len(results) < self.total if self.exact else len(results) == self.size
+        )
+        return results
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, self.number + 1)
+
+    def get_previous_link(self) -> str | None:
+        if self.number == 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
 
     def get_paginated_response(self, data: list[Any]) -> Response:
-        count = self.page.paginator.count
         return Response(
             {
-                "count": count,
-                "page": self.page.number,
-                "page_size": self.page.paginator.per_page,
-                "total_pages": max(1, math.ceil(count / self.page.paginator.per_page)),
+                "count": self.total,
+                "count_exact": self.exact,
+                "page": self.number,
+                "page_size": self.size,
+                "total_pages": (math.ceil(self.total / self.size) or 1) if self.exact else None,
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
                 "results": data,
@@ -103,13 +123,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {
             "type": "object",
-            "required": ["count", "page", "page_size", "total_pages", "next", "previous",
-                         "results"],
+            "required": ["count", "count_exact", "page", "page_size", "total_pages", "next",
+                         "previous", "results"],
             "properties": {
-                "count": {"type": "integer", "description": "Total matching results."},
+                "count": {
+                    "type": "integer",
+                    "description": "Matching results: exact, or a lower bound when count_exact "
+                    "is false (very large result sets are not counted to the end).",
+                },
+                "count_exact": {"type": "boolean"},
                 "page": {"type": "integer"},
                 "page_size": {"type": "integer"},
-                "total_pages": {"type": "integer"},
+                "total_pages": {
+                    "type": "integer",
+                    "nullable": True,
+                    "description": "Null when the count is a lower bound.",
+                },
                 "next": {"type": "string", "format": "uri", "nullable": True},
                 "previous": {"type": "string", "format": "uri", "nullable": True},
                 "results": schema,

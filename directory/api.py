@@ -23,10 +23,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, viewsets
+from rest_framework import serializers as drf_serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from config.api_cache import CachedResponseMixin
-from config.api_pagination import ChangesCursorPagination
-from directory import serializers
+from config.api_pagination import ChangesCursorPagination, PageNumberPagination
+from directory import search, serializers
+from directory.filters import ResourceFilterSet
 from directory.models import Organization, PublicationStatus, Resource, Taxonomy, TaxonomyTerm
 
 ID_OR_SLUG = OpenApiParameter(
@@ -179,17 +183,143 @@ class ResourceChangesViewSet(CachedResponseMixin, mixins.ListModelMixin, viewset
     pagination_class = ChangesCursorPagination
 
 
+class ResourcePagination(PageNumberPagination):
+    """Totals from the search module: exact up to a bound, then a lower bound."""
+
+    def count(self, queryset: QuerySet) -> tuple[int, bool]:
+        total = search.count_results(queryset)
+        return total.value, total.exact
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["did_you_mean"] = {
+            "type": "string",
+            "nullable": True,
+            "description": "A corrected query to offer when q has typos; null otherwise.",
+        }
+        return response
+
+
 @extend_schema_view(
     list=extend_schema(summary="Search and filter resources", tags=["resources"]),
     retrieve=extend_schema(summary="One resource", tags=["resources"], parameters=[ID_OR_SLUG]),
 )
 class ResourceViewSet(CachedResponseMixin, viewsets.ReadOnlyModelViewSet):
-    """Published help resources: crisis lines, helplines, support groups and more."""
+    """Published help resources: crisis lines, helplines, support groups and more.
+
+    The list takes the same filters as the website's search page (one
+    FilterSet, ``directory.filters.ResourceFilterSet``): ``q`` for full-text
+    search, then kind, topic, audience, urgency, channel, cost, language,
+    organization, open_24_7, open_now, state, near (ZIP) or lat/lon with
+    radius (miles), updated_since, and ``ordering`` (relevance, name,
+    updated, distance). Values within one parameter are ORed (repeat it or
+    separate with commas); different parameters are ANDed.
+    """
 
     queryset = Resource.objects.published().for_listing().prefetch_related("locations")
     serializer_class = serializers.ResourceSerializer
+    filterset_class = ResourceFilterSet
+    pagination_class = ResourcePagination
     lookup_value_regex = "[^/]+"
     lookup_url_kwarg = "id"
 
     def get_object(self) -> Resource:
         return get_by_id_or_slug(self.get_queryset(), self.kwargs["id"])
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        q = request.query_params.get("q", "")
+        # Offer a correction when the words were not understood as typed.
+        response.data["did_you_mean"] = search.did_you_mean(q) if q.strip() else None
+        return response
+
+
+class FacetsSerializer(drf_serializers.Serializer):
+    total = drf_serializers.IntegerField(help_text="Resources matching the query and filters.")
+    total_exact = drf_serializers.BooleanField()
+    facets = drf_serializers.DictField(
+        child=serializers.FacetValueSerializer(many=True),
+        help_text="For each group (" + ", ".join(search.FACET_GROUPS) + "), the values "
+        "that occur, most frequent first, with the count of matching resources.",
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Counts per filter value for a query", tags=["resources"],
+        responses=FacetsSerializer,
+    )
+)  # fmt: skip
+class FacetsViewSet(CachedResponseMixin, viewsets.GenericViewSet):
+    """How many resources match each filter value, for the same query and filters as
+    the resources list: what a search page needs to show its facets with counts."""
+
+    queryset = Resource.objects.published()
+    filterset_class = ResourceFilterSet
+    pagination_class = None
+
+    def list(self, request: Request) -> Response:
+        matching = self.filter_queryset(self.get_queryset())
+        total = search.count_results(matching)
+        groups = search.facets(matching)
+        return Response(
+            {
+                "total": total.value,
+                "total_exact": total.exact,
+                "facets": {
+                    group: [{"value": v.value, "label": v.label, "count": v.count} for v in values]
+                    for group, values in groups.items()
+                },
+            }
+        )
+
+
+class SuggestParams(drf_serializers.Serializer):
+    q = drf_serializers.CharField(max_length=100, help_text="What has been typed so far.")
+    limit = drf_serializers.IntegerField(
+        required=False, default=8, min_value=1, max_value=20, help_text="At most 20."
+    )
+
+
+class SuggestionSerializer(drf_serializers.Serializer):
+    kind = drf_serializers.CharField(help_text="`resource`, or a taxonomy: kind, topic, audience.")
+    label = drf_serializers.CharField()
+    value = drf_serializers.CharField(help_text="The resource slug or the term code.")
+    url = drf_serializers.CharField(allow_blank=True, help_text="The resource's page, if any.")
+
+
+class SuggestResponseSerializer(drf_serializers.Serializer):
+    suggestions = SuggestionSerializer(many=True)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Search-as-you-type suggestions", tags=["resources"],
+        parameters=[SuggestParams], responses=SuggestResponseSerializer,
+    )
+)  # fmt: skip
+class SuggestViewSet(CachedResponseMixin, viewsets.GenericViewSet):
+    """Resource names and taxonomy terms that start with what was typed."""
+
+    pagination_class = None
+    filter_backends: list = []
+
+    def list(self, request: Request) -> Response:
+        params = SuggestParams(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        suggestions = search.suggest(
+            params.validated_data["q"], limit=params.validated_data["limit"]
+        )
+        return Response(
+            {
+                "suggestions": [
+                    {
+                        "kind": s.kind,
+                        "label": s.label,
+                        "value": s.value,
+                        "url": request.build_absolute_uri(s.url) if s.url else "",
+                    }
+                    for s in suggestions
+                ]
+            }
+        )

@@ -6,6 +6,7 @@ different parameters are ANDed):
 
 - ``q``: full-text search (``ResourceQuerySet.search``).
 - ``kind``, ``topic``, ``audience``: taxonomy term codes.
+- ``organization``: organization slugs.
 - ``urgency``: crisis, soon, learn. ``cost``: free, sliding_scale, insurance,
   paid, varies. ``channel``: phone, text, chat, tty, videophone, email,
   web_form. ``language``: ISO 639 codes.
@@ -39,6 +40,7 @@ from directory.models import (
     ContactChannel,
     Cost,
     Language,
+    Organization,
     Resource,
     Taxonomy,
     TaxonomyTerm,
@@ -164,6 +166,13 @@ class ResourceFilterSet(django_filters.FilterSet):
         choices=[(value, label) for value, label in Cost.choices if value],
         widget=ListWidget,
         label=_("Cost"),
+    )
+    organization = django_filters.ModelMultipleChoiceFilter(
+        field_name="organization__slug",
+        to_field_name="slug",
+        queryset=Organization.objects.all(),
+        widget=ListWidget,
+        label=_("Organization"),
     )
     language = django_filters.ModelMultipleChoiceFilter(
         to_field_name="code",

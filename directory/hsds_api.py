@@ -19,12 +19,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404, StreamingHttpResponse
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +33,7 @@ from rest_framework.views import APIView
 
 from config.api_cache import CachedResponseMixin
 from directory import hsds
+from directory.filters import ResourceFilterSet
 from directory.models import Location, Organization, Resource, Taxonomy, TaxonomyTerm
 
 NDJSON = "application/x-ndjson"
@@ -136,36 +138,49 @@ def _uuid_or_404(value: str) -> uuid.UUID:
 # --- Filters --------------------------------------------------------------------
 
 
-def _term_links(term_filter: Q) -> Q:
-    """Resources classified (kind, topic or audience) by a term matching ``term_filter``.
+def _taxonomy_filters(params: dict[str, Any]) -> dict[str, list[str]] | None:
+    """``taxonomy_term_id``/``taxonomy_id`` as ResourceFilterSet parameters (term codes
+    by taxonomy), so the HSDS API filters by the same rules as the rest; None when
+    a given id names no term that resources can have."""
+    terms = TaxonomyTerm.objects.all()
+    if "taxonomy_term_id" not in params and "taxonomy_id" not in params:
+        return {}
+    if "taxonomy_term_id" in params:
+        terms = terms.filter(pk=params["taxonomy_term_id"])
+    if "taxonomy_id" in params:
+        terms = terms.filter(taxonomy_id=params["taxonomy_id"])
+    codes: dict[str, list[str]] = {}
+    for taxonomy, code in terms.values_list("taxonomy__code", "code"):
+        if taxonomy in FILTER_FOR_TAXONOMY:
+            codes.setdefault(FILTER_FOR_TAXONOMY[taxonomy], []).append(code)
+    return codes or None
 
-    ``Exists`` rather than joins, so a resource with several matching terms
-    appears once and counts stay exact without DISTINCT.
-    """
-    conditions = Q(kind__in=TaxonomyTerm.objects.filter(term_filter))
-    for relation in ("topics", "audiences"):
-        through = getattr(Resource, relation).through
-        conditions |= Exists(
-            through.objects.filter(
-                resource_id=OuterRef("pk"),
-                taxonomyterm__in=TaxonomyTerm.objects.filter(term_filter),
-            )
-        )
-    return conditions
+
+FILTER_FOR_TAXONOMY = {
+    Taxonomy.KIND: "kind",
+    Taxonomy.TOPIC: "topic",
+    Taxonomy.AUDIENCE: "audience",
+}
 
 
 def filter_services(queryset: QuerySet[Resource], params: dict[str, Any]) -> QuerySet[Resource]:
-    if params.get("search"):
-        queryset = queryset.filter(name__icontains=params["search"])
-    if "taxonomy_term_id" in params:
-        queryset = queryset.filter(_term_links(Q(pk=params["taxonomy_term_id"])))
-    if "taxonomy_id" in params:
-        queryset = queryset.filter(_term_links(Q(taxonomy_id=params["taxonomy_id"])))
+    """The HSDS service filters, as the resources FilterSet's parameters (one set of rules)."""
     if "organization_id" in params:
         queryset = queryset.filter(organization_id=params["organization_id"])
+    taxonomy = _taxonomy_filters(params)
+    if taxonomy is None:
+        return queryset.none()
+    data = QueryDict(mutable=True)
+    for name, codes in taxonomy.items():
+        data.setlist(name, codes)
+    if params.get("search"):
+        data["q"] = params["search"]
     if "modified_after" in params:
-        queryset = queryset.filter(updated_at__gte=params["modified_after"])
-    return queryset
+        data["updated_since"] = params["modified_after"].isoformat()
+    filterset = ResourceFilterSet(data, queryset=queryset)
+    if not filterset.is_valid():  # cannot happen with the values built above
+        raise ValidationError(filterset.errors)
+    return filterset.qs
 
 
 # --- Responses ------------------------------------------------------------------

@@ -199,8 +199,9 @@ class ResourceSerializer(serializers.ModelSerializer):
     hours = HoursSerializer(source="*", read_only=True)
     service_areas = ServiceAreaSerializer(many=True, read_only=True)
     locations = LocationSerializer(many=True, read_only=True)
-    distance_km = serializers.SerializerMethodField(
-        help_text="Distance from the point given in the near filter, when there is one."
+    distance_miles = serializers.SerializerMethodField(
+        help_text="Miles to the nearest location from the near (or lat/lon) point; null "
+        "without one, or for resources available anywhere (no location)."
     )
 
     class Meta:
@@ -210,7 +211,7 @@ class ResourceSerializer(serializers.ModelSerializer):
             "description", "website", "email", "organization", "kind", "topics", "audiences",
             "urgency", "cost", "languages", "channels", "hours", "service_areas", "locations",
             "eligibility", "fees", "application_process", "minimum_age", "maximum_age",
-            "last_verified_on", "needs_verification", "verification_source", "distance_km",
+            "last_verified_on", "needs_verification", "verification_source", "distance_miles",
             "created_at", "updated_at",
         ]  # fmt: skip
 
@@ -219,8 +220,8 @@ class ResourceSerializer(serializers.ModelSerializer):
         return _absolute(self.context.get("request"), obj.get_absolute_url())
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
-    def get_distance_km(self, obj: Resource) -> float | None:
-        distance = getattr(obj, "distance_km", None)
+    def get_distance_miles(self, obj: Resource) -> float | None:
+        distance = getattr(obj, "distance_miles", None)
         return round(distance, 2) if distance is not None else None
 
 

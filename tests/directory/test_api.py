@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from functools import partial
 
 import pytest
 from django.utils import timezone
@@ -141,6 +142,7 @@ def test_page_number_pagination_reports_totals_and_links(api):
         ResourceFactory()
     body = api.get("/api/v1/resources/", {"page_size": 2, "page": 2}).json()
     assert (body["count"], body["page"], body["page_size"], body["total_pages"]) == (5, 2, 2, 3)
+    assert body["count_exact"] is True
     assert "page=3" in body["next"]
     assert len(body["results"]) == 2
 
@@ -176,7 +178,7 @@ def test_a_page_past_the_end_is_a_404(api):
     ResourceFactory()
     response = api.get("/api/v1/resources/", {"page": 3})
     assert response.status_code == 404
-    assert response.json()["message"] == "Page 3 does not exist; there are 1 pages."
+    assert response.json()["message"] == "Page 3 is past the last result."
 
 
 # --- Organizations and taxonomy ---------------------------------------------------------
@@ -270,3 +272,125 @@ def test_changes_feed_rejects_a_forged_cursor_and_a_bad_date(api):
     response = api.get("/api/v1/resource-changes/", {"updated_since": "yesterday"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "updated_since"
+
+
+# --- Search, filters, facets and suggestions (the search module's FilterSet) -------------
+
+
+def test_the_list_uses_the_shared_filterset_and_search(api, seeded):
+    body = api.get("/api/v1/resources/", {"q": "veterans", "page_size": 3}).json()
+    assert body["results"][0]["slug"] == "veterans-crisis-line"
+    text = api.get("/api/v1/resources/", {"channel": "text", "page_size": 100}).json()
+    assert (
+        text["count"]
+        == Resource.objects.published().filter(channels__kind="text").distinct().count()
+    )
+    assert all(any(c["kind"] == "text" for c in r["channels"]) for r in text["results"])
+    crisis = api.get("/api/v1/resources/", {"kind": "crisis-line", "urgency": "crisis"}).json()
+    assert crisis["count"] > 0
+    assert {r["kind"]["code"] for r in crisis["results"]} == {"crisis-line"}
+
+
+def test_the_organization_filter_matches_the_resources_url(api):
+    resource = ResourceFactory()
+    ResourceFactory()
+    organization = api.get(f"/api/v1/organizations/{resource.organization.slug}/").json()
+    body = api.get(organization["resources_url"]).json()
+    assert [r["id"] for r in body["results"]] == [str(resource.id)]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"kind": "no-such-kind"}, "kind"),
+        ({"ordering": "price"}, "ordering"),
+        ({"near": "00000"}, "near"),
+        ({"open_now": "perhaps"}, "open_now"),
+        ({"lat": "91", "lon": "0"}, "lat"),
+    ],
+)
+def test_invalid_filters_are_a_400_naming_the_parameter(api, seeded, params, field):
+    response = api.get("/api/v1/resources/", params)
+    assert response.status_code == 400
+    assert field in {e["field"] for e in response.json()["errors"]}
+
+
+def test_near_a_zip_adds_the_distance_in_miles(api):
+    LocationFactory(resource=ResourceFactory(), latitude=39.8, longitude=-89.65)
+    body = api.get("/api/v1/resources/", {"near": "62701", "ordering": "distance"}).json()
+    assert body["results"][0]["distance_miles"] < 5
+
+
+def test_a_typo_gets_a_did_you_mean(api, seeded):
+    body = api.get("/api/v1/resources/", {"q": "depresion"}).json()
+    assert body["did_you_mean"] == "depression"
+    assert api.get("/api/v1/resources/").json()["did_you_mean"] is None
+
+
+def test_counts_above_the_exact_bound_are_marked_as_lower_bounds(api, monkeypatch):
+    from directory import search
+
+    monkeypatch.setattr(search, "count_results", partial(search.count_results, limit=3))
+    for _ in range(5):
+        ResourceFactory()
+    body = api.get("/api/v1/resources/", {"page_size": 2}).json()
+    assert (body["count"], body["count_exact"], body["total_pages"]) == (3, False, None)
+    assert body["next"]
+
+
+def test_facets_count_each_value_for_the_query_and_filters(api, seeded):
+    body = api.get("/api/v1/facets/", {"urgency": "crisis"}).json()
+    assert body["total"] == Resource.objects.published().filter(urgency="crisis").count()
+    assert set(body["facets"]) == {
+        "kind",
+        "topic",
+        "audience",
+        "urgency",
+        "channel",
+        "cost",
+        "language",
+    }
+    assert body["facets"]["urgency"] == [
+        {"value": "crisis", "label": "Crisis now", "count": body["total"]}
+    ]
+    for value in body["facets"]["kind"]:
+        narrowed = api.get(
+            "/api/v1/resources/", {"urgency": "crisis", "kind": value["value"]}
+        ).json()
+        assert narrowed["count"] == value["count"]
+
+
+def test_facets_reject_invalid_filters_like_the_list(api, seeded):
+    response = api.get("/api/v1/facets/", {"topic": "nope"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "topic"
+
+
+def test_suggest_completes_names_and_terms(api, seeded):
+    body = api.get("/api/v1/suggest/", {"q": "vet"}).json()
+    labels = [s["label"] for s in body["suggestions"]]
+    assert "Veterans" in labels
+    resource = next(s for s in body["suggestions"] if s["kind"] == "resource")
+    assert resource["url"].startswith("http://testserver/resources/")
+
+
+@pytest.mark.parametrize(
+    ("params", "field"), [({}, "q"), ({"q": "a", "limit": 500}, "limit"), ({"q": "x" * 101}, "q")]
+)
+def test_suggest_validates_its_parameters(api, params, field):
+    response = api.get("/api/v1/suggest/", params)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_search_list_facets_and_suggest_query_counts(api, seeded, django_assert_num_queries):
+    # count (bounded), page, seven prefetches; search knowledge is cached
+    # after the first request.
+    api.get("/api/v1/resources/", {"q": "crisis", "x": 0})
+    with django_assert_num_queries(9):
+        api.get("/api/v1/resources/", {"q": "crisis"})
+    # the bounded count, then seven facet groups.
+    with django_assert_num_queries(8):
+        api.get("/api/v1/facets/", {"q": "crisis"})
+    with django_assert_num_queries(2):
+        api.get("/api/v1/suggest/", {"q": "cri"})
