@@ -122,7 +122,7 @@ class CachedResponseMixin:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # authentication, throttles, negotiation
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") or not settings.API_RESPONSE_CACHE:
             return
         if request.accepted_renderer.format not in CACHED_FORMATS:
             return

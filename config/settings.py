@@ -219,6 +219,8 @@ API_KEY_RATE = os.environ.get("ALLY_API_KEY_RATE", "1200/min")
 # most API_CACHE_SECONDS).
 API_MAX_AGE = env_int("ALLY_API_MAX_AGE", 60)
 API_CACHE_SECONDS = env_int("ALLY_API_CACHE_SECONDS", 600)
+# Off only to measure uncached performance (manage.py bench_api).
+API_RESPONSE_CACHE = env_bool("ALLY_API_RESPONSE_CACHE", True)
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 

@@ -107,6 +107,31 @@ def test_resource_representation_carries_every_public_part(api, curator):
     assert "curator" not in text
 
 
+def test_the_fast_representation_equals_the_declared_serializer(rf, curator):
+    from directory.serializers import ResourceSerializer
+
+    resource = ResourceFactory(
+        url="https://example.org",
+        email="a@example.org",
+        last_verified_on=datetime.date.today(),
+        topics=[TopicFactory()],
+        audiences=[AudienceFactory()],
+        minimum_age=12,
+    )
+    ContactChannelFactory(resource=resource, kind="text", value="741741", keyword="HOME")
+    ContactChannelFactory(resource=resource, instructions="Press 1", language=None)
+    ScheduleFactory(resource=resource, weekday=4, opens_at="20:00", closes_at="02:00")
+    ServiceAreaFactory(resource=resource, scope="county", state="CA", name="Alameda")
+    LocationFactory(resource=resource)
+    bare = ResourceFactory(url="", email="")
+    request = rf.get("/api/v1/resources/")
+    for obj in Resource.objects.for_listing().prefetch_related("locations"):
+        serializer = ResourceSerializer(context={"request": request})
+        fast = serializer.to_representation(obj)
+        assert fast == dict(serializer.generic_representation(obj))
+    assert bare.url == ""
+
+
 def test_list_query_count_is_constant_however_many_resources(api, django_assert_num_queries):
     def make(n):
         for _ in range(n):
