@@ -20,6 +20,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import mixins, viewsets
@@ -234,6 +235,8 @@ class ResourceViewSet(CachedResponseMixin, viewsets.ReadOnlyModelViewSet):
         return response
 
 
+# One object, though the view's action is "list".
+@extend_schema_serializer(many=False)
 class FacetsSerializer(drf_serializers.Serializer):
     total = drf_serializers.IntegerField(help_text="Resources matching the query and filters.")
     total_exact = drf_serializers.BooleanField()
@@ -288,6 +291,7 @@ class SuggestionSerializer(drf_serializers.Serializer):
     url = drf_serializers.CharField(allow_blank=True, help_text="The resource's page, if any.")
 
 
+@extend_schema_serializer(many=False)
 class SuggestResponseSerializer(drf_serializers.Serializer):
     suggestions = SuggestionSerializer(many=True)
 

@@ -168,9 +168,9 @@ class ResourceFilterSet(django_filters.FilterSet):
         label=_("Cost"),
     )
     organization = django_filters.ModelMultipleChoiceFilter(
-        field_name="organization__slug",
         to_field_name="slug",
         queryset=Organization.objects.all(),
+        method="filter_organizations",
         widget=ListWidget,
         label=_("Organization"),
     )
@@ -236,6 +236,9 @@ class ResourceFilterSet(django_filters.FilterSet):
 
     def filter_kinds(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset.filter(kind__in=value) if value else queryset
+
+    def filter_organizations(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return queryset.filter(organization__in=value) if value else queryset
 
     def filter_topics(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return self._linked(queryset, Resource.topics.through, "taxonomyterm", value)
