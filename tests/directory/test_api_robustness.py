@@ -20,6 +20,8 @@ from __future__ import annotations
 import pytest
 import schemathesis
 import yaml
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.test import APIClient
@@ -94,7 +96,15 @@ def api_schema(db, fuzz_data, unthrottled, settings):
     from config.wsgi import application
 
     settings.ALLOWED_HOSTS = ["localhost"]  # schemathesis's WSGI requests use this host
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    # As Django's test client does: the end of a request must not close the
+    # connection that holds the test's transaction (PostgreSQL would lose it).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 # Two of schemathesis's checks are left out, for reasons a static schema
