@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from directory import api as directory_api
+from guide.api import GuideViewSet
 
 router = DefaultRouter()
 router.register("resources", directory_api.ResourceViewSet, basename="resource")
@@ -13,3 +14,4 @@ router.register("facets", directory_api.FacetsViewSet, basename="facets")
 router.register("suggest", directory_api.SuggestViewSet, basename="suggest")
 router.register("organizations", directory_api.OrganizationViewSet, basename="organization")
 router.register("taxonomy-terms", directory_api.TaxonomyTermViewSet, basename="taxonomy-term")
+router.register("guides", GuideViewSet, basename="guide")

@@ -8,6 +8,7 @@ every variable is listed in the README.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -235,8 +236,6 @@ REST_FRAMEWORK = {
         "config.api_access.APIKeyThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": API_ANON_RATE, "api_key": API_KEY_RATE},
-    "DEFAULT_PAGINATION_CLASS": "config.api_pagination.PageNumberPagination",
-    "PAGE_SIZE": API_PAGE_SIZE,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "config.api_pagination.BrowsableAPIRenderer",
@@ -292,3 +291,12 @@ LOGGING = {
 # --- Ally Directory ---------------------------------------------------------
 # Listings not verified for this many days show up as stale for curators.
 VERIFICATION_STALE_DAYS = env_int("ALLY_VERIFICATION_STALE_DAYS", 180)
+
+# Feedback posts on guide sections allowed per client address (django-ratelimit
+# rate, e.g. "10/h"). Counted in the default cache: set REDIS_URL in
+# production so that every worker process shares the count.
+GUIDE_FEEDBACK_RATE = os.environ.get("ALLY_GUIDE_FEEDBACK_RATE", "10/h")
+if not re.fullmatch(r"[0-9]+/[0-9]*[smhd]", GUIDE_FEEDBACK_RATE):
+    raise ImproperlyConfigured(
+        f"ALLY_GUIDE_FEEDBACK_RATE must look like 10/h or 5/15m, not {GUIDE_FEEDBACK_RATE!r}"
+    )

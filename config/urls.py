@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # Anything else under /api/ is a 404 in the API's JSON error shape.
     re_path(r"^api/(?P<path>.*)$", api_not_found),
+    path("guide/", include("guide.urls")),
     path("", include("directory.urls")),
 ]

@@ -102,6 +102,7 @@ class OrganizationViewSet(CachedResponseMixin, viewsets.ReadOnlyModelViewSet):
     ).order_by("name", "id")
     serializer_class = serializers.OrganizationSerializer
     filterset_class = OrganizationFilterSet
+    pagination_class = PageNumberPagination
     lookup_value_regex = "[^/]+"
     lookup_url_kwarg = "id"
 
@@ -143,6 +144,7 @@ class TaxonomyTermViewSet(CachedResponseMixin, viewsets.ReadOnlyModelViewSet):
     )
     serializer_class = serializers.TaxonomyTermSerializer
     filterset_class = TaxonomyTermFilterSet
+    pagination_class = PageNumberPagination
     lookup_url_kwarg = "id"
 
     def get_object(self) -> TaxonomyTerm:

@@ -18,7 +18,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def resource_detail(request: HttpRequest, slug: str) -> HttpResponse:
     resource = get_object_or_404(
-        Resource.objects.published().for_listing().prefetch_related("locations"), slug=slug
+        Resource.objects.published()
+        .for_listing()
+        .with_guide_mentions()
+        .prefetch_related("locations"),
+        slug=slug,
     )
     return render(request, "directory/resource_detail.html", {"resource": resource})
 
