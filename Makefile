@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrations-check requirements bench clean
+.PHONY: run test lint format migrations-check requirements bench bench-search bench-api clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,10 +40,20 @@ requirements: | $(BIN)/python
 	$(BIN)/python -m uv pip compile pyproject.toml --quiet --python-version 3.11 -o requirements/base.txt
 	$(BIN)/python -m uv pip compile pyproject.toml --quiet --python-version 3.11 --extra dev -o requirements/dev.txt
 
-# Search latency figures for the data in the database (see README: Search).
-# Generate data first: python manage.py generate_resources --count 100000
-bench: $(STAMP)
+# Benchmarks print figures; speed is never asserted in tests.
+# bench-search: search latency for the data in the database (see README:
+#   Search); generate data first: python manage.py generate_resources --count 100000
+# bench-api: gunicorn with 2 sync workers under 16 connections (wrk if
+#   installed), uncached and cached, next to a bare Django view; uses
+#   DATABASE_URL (or SQLite) and REDIS_URL when set.
+BENCH_COUNT ?= 100000
+bench: bench-search bench-api
+bench-search: $(STAMP)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py bench_search $(BENCH_ARGS)
+bench-api: $(STAMP)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --no-input -v0
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py load_seed
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py bench_api --count $(BENCH_COUNT) $(BENCH_API_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static

@@ -78,13 +78,19 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_api_key",
     "django_filters",
+    "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "directory",
     "guide",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer a request, so API answers carry CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -213,11 +219,75 @@ SESSION_SAVE_EVERY_REQUEST = False
 NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
 
 # --- REST framework ----------------------------------------------------------
+# The public API (/api/v1/, /api/hsds/): read-only, open to anyone, throttled
+# per client IP; API keys (created in the admin) get the higher rate.
+API_ANON_RATE = os.environ.get("ALLY_API_ANON_RATE", "120/min")
+API_KEY_RATE = os.environ.get("ALLY_API_KEY_RATE", "1200/min")
+# Browsers and proxies may reuse a response for this long; the server-side
+# response cache holds entries until a curator edit makes them stale (and at
+# most API_CACHE_SECONDS).
+API_MAX_AGE = env_int("ALLY_API_MAX_AGE", 60)
+API_CACHE_SECONDS = env_int("ALLY_API_CACHE_SECONDS", 600)
+# Off only to measure uncached performance (manage.py bench_api).
+API_RESPONSE_CACHE = env_bool("ALLY_API_RESPONSE_CACHE", True)
+API_PAGE_SIZE = 20
+API_MAX_PAGE_SIZE = 100
+
 REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["config.api_access.APIKeyAuthentication"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.api_access.ClientIPThrottle",
+        "config.api_access.APIKeyThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_ANON_RATE, "api_key": API_KEY_RATE},
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "config.api_pagination.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "URL_FORMAT_OVERRIDE": None,
 }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Ally Directory API",
+    "DESCRIPTION": (
+        "Read-only access to a curated directory of mental-health help resources "
+        "(crisis lines, helplines, support groups, treatment locators, education) and "
+        "the ally guide. `/api/v1/` is our own REST API; `/api/hsds/` serves the same "
+        "data as Open Referral HSDS 3.1. Anyone may read without a key, within a rate "
+        "limit per IP address; send an API key (`Authorization: Api-Key <key>`) for a "
+        "higher limit. If someone is in danger now, call or text 988, or call 911."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.add_hsds_components",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "UrgencyEnum": "directory.models.Urgency",
+        "CostEnum": "directory.models.Cost",
+        "ChannelKindEnum": "directory.models.ChannelKind",
+        "AreaScopeEnum": "directory.models.AreaScope",
+    },
+}
+
+# CORS: any web page may read the public API; nothing else is shared.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "authorization", "if-none-match", "if-modified-since")
+CORS_EXPOSE_HEADERS = ("ETag", "Last-Modified", "Retry-After")
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,12 @@ class DirectoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from config.api_cache import watch_connection
         from directory import search
 
         search.connect_signals()
+        # Any write to the directory's or the guide's tables makes cached API
+        # responses stale (see config.api_cache).
+        connection_created.connect(watch_connection, dispatch_uid="ally-api-cache-watch")

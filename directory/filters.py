@@ -6,6 +6,7 @@ different parameters are ANDed):
 
 - ``q``: full-text search (``ResourceQuerySet.search``).
 - ``kind``, ``topic``, ``audience``: taxonomy term codes.
+- ``organization``: organization slugs.
 - ``urgency``: crisis, soon, learn. ``cost``: free, sliding_scale, insurance,
   paid, varies. ``channel``: phone, text, chat, tty, videophone, email,
   web_form. ``language``: ISO 639 codes.
@@ -40,6 +41,7 @@ from directory.models import (
     ContactChannel,
     Cost,
     Language,
+    Organization,
     Resource,
     Taxonomy,
     TaxonomyTerm,
@@ -201,6 +203,13 @@ class ResourceFilterSet(django_filters.FilterSet):
         widget=ListWidget,
         label=_("Cost"),
     )
+    organization = django_filters.ModelMultipleChoiceFilter(
+        to_field_name="slug",
+        queryset=Organization.objects.all(),
+        method="filter_organizations",
+        widget=ListWidget,
+        label=_("Organization"),
+    )
     language = django_filters.ModelMultipleChoiceFilter(
         to_field_name="code",
         queryset=_languages,
@@ -263,6 +272,9 @@ class ResourceFilterSet(django_filters.FilterSet):
 
     def filter_kinds(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset.filter(kind__in=value) if _chosen(value) else queryset
+
+    def filter_organizations(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return queryset.filter(organization__in=value) if value else queryset
 
     def filter_topics(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return self._linked(queryset, Resource.topics.through, "taxonomyterm", value)

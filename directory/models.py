@@ -450,6 +450,9 @@ class Resource(SeededModel, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["status", "urgency"], name="resource_status_urgency_idx"),
+            # Lists ordered by name (the API's and HSDS's default) read the
+            # first page in index order instead of sorting every listing.
+            models.Index(fields=["name", "id"], name="resource_name_id_idx"),
             models.Index(fields=["status", "kind"], name="resource_status_kind_idx"),
             models.Index(fields=["status", "cost"], name="resource_status_cost_idx"),
             models.Index(fields=["status", "open_24_7"], name="resource_status_24_7_idx"),

@@ -47,3 +47,14 @@ def curator_client(curator) -> Client:
     client = Client()
     client.force_login(curator)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: no API response, throttle count or
+    data version carries over from another test (the database does not)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

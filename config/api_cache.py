@@ -1,0 +1,172 @@
+"""HTTP and server-side caching for the public API, invalidated by any data change.
+
+One *data version* (a timestamp kept in the default cache) stands for the
+state of the directory and the guide. Every write to their tables bumps it:
+a database execute-wrapper sees each INSERT/UPDATE/DELETE on a ``directory_``
+or ``guide_`` table, whichever path made it (admin forms, admin bulk actions
+that use ``QuerySet.update()``, the seed loader, imports, bulk generators),
+and bumps the version at once (a cheap cache write per statement) and once
+more when the transaction commits (so a response that a concurrent request
+cached between the write and the commit is dropped too).
+
+Views that mix in ``CachedResponseMixin`` then, for GET/HEAD requests in JSON:
+
+- serve a stored copy of the rendered response while the version is unchanged
+  (after authentication and throttling have run, so limits still count);
+- send ``ETag`` (a hash of the body), ``Last-Modified`` (the time of the last
+  change) and ``Cache-Control: public, max-age=…``;
+- answer ``If-None-Match``/``If-Modified-Since`` with 304 Not Modified.
+
+Keys include the version, so a change makes every stored response stale at
+once; they also expire after ``API_CACHE_SECONDS``. The version and the
+responses must live in a cache that all worker processes share (Redis via
+``REDIS_URL``) for a change to reach every worker; the local-memory fallback
+is right for one process (development, tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from email.utils import formatdate
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.http import HttpResponse, HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from rest_framework.request import Request
+
+VERSION_KEY = "ally:api:data-version"
+CACHED_FORMATS = frozenset({"json"})
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?:directory|guide)_', re.I)
+
+
+def _new_version() -> str:
+    return f"{time.time():.6f}"
+
+
+def current_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, _new_version(), None)
+        version = cache.get(VERSION_KEY) or _new_version()
+    return version
+
+
+def bump_version() -> None:
+    cache.set(VERSION_KEY, _new_version(), None)
+
+
+def last_modified(version: str) -> str:
+    return formatdate(float(version), usegmt=True)
+
+
+# --- Invalidation -------------------------------------------------------------
+
+
+def _watch_writes(execute: Any, sql: Any, params: Any, many: bool, context: dict) -> Any:
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and _WRITE.match(sql):
+        bump_version()
+        connection = context["connection"]
+        if connection.in_atomic_block and not any(
+            func is bump_version for _, func, _ in connection.run_on_commit
+        ):
+            transaction.on_commit(bump_version, using=connection.alias)
+    return result
+
+
+def watch_connection(connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """Install the write watcher on a new database connection (``connection_created``)."""
+    if _watch_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch_writes)
+
+
+# --- Views ----------------------------------------------------------------------
+
+
+class _Cached(Exception):
+    """Carries a stored response out of ``initial()`` past the view's handler."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def _cache_key(version: str, request: Request) -> str:
+    digest = hashlib.sha256(
+        f"{request.get_full_path()}|{request.accepted_renderer.format}".encode()
+    ).hexdigest()
+    return f"ally:api:response:{version}:{digest}"
+
+
+def _add_validators(response: HttpResponseBase, etag: str, modified: str) -> None:
+    response["ETag"] = etag
+    response["Last-Modified"] = modified
+    patch_cache_control(response, public=True, max_age=settings.API_MAX_AGE)
+    patch_vary_headers(response, ("Accept",))
+
+
+class CachedResponseMixin:
+    """Serve GET responses from the version-keyed cache, with ETag/Last-Modified/304.
+
+    Use on public, read-only API views whose response depends only on the
+    URL and the data (not on who asks).
+    """
+
+    _response_cache_key: str | None = None
+    _served_from_cache = False
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # authentication, throttles, negotiation
+        if request.method not in ("GET", "HEAD") or not settings.API_RESPONSE_CACHE:
+            return
+        if request.accepted_renderer.format not in CACHED_FORMATS:
+            return
+        self._api_version = current_version()
+        self._response_cache_key = _cache_key(self._api_version, request)
+        stored = cache.get(self._response_cache_key)
+        if stored is not None:
+            response = HttpResponse(stored["content"], content_type=stored["content_type"])
+            _add_validators(response, stored["etag"], stored["last_modified"])
+            self._served_from_cache = True
+            raise _Cached(response)
+
+    def handle_exception(self, exc: Exception) -> HttpResponseBase:
+        if isinstance(exc, _Cached):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self._response_cache_key is None or response.status_code != 200:
+            return response
+        if response.streaming:
+            return response
+        if not self._served_from_cache:
+            response.render()
+            etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+            modified = last_modified(self._api_version)
+            _add_validators(response, etag, modified)
+            cache.set(
+                self._response_cache_key,
+                {
+                    "content": response.content,
+                    "content_type": response["Content-Type"],
+                    "etag": etag,
+                    "last_modified": modified,
+                },
+                settings.API_CACHE_SECONDS,
+            )
+        not_modified = get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=int(float(self._api_version)),
+            response=response,
+        )
+        return not_modified

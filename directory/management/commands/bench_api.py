@@ -1,0 +1,260 @@
+"""Benchmark the public API over HTTP: gunicorn, 2 sync workers, 16 connections.
+
+For each scenario (list, searches, facets, suggest, HSDS pages) it reports
+requests per second and p50/p99 latency, next to a bare Django view that
+returns a fixed JSON body on the same server (``config.bench_wsgi``), so
+the ratio shows what the API costs over the framework itself. Each scenario
+runs twice: uncached (``ALLY_API_RESPONSE_CACHE=0``) and with the response
+cache warm.
+
+The load comes from ``wrk`` (``apt-get install wrk``) when it is installed,
+else from a bounded Python load generator; both talk to 127.0.0.1 only. The
+server uses the database this command sees (``DATABASE_URL`` or SQLite) and
+Redis as the shared cache when ``REDIS_URL`` is set. With ``--count N`` and
+the search module's ``generate_resources`` command available, synthetic
+resources are generated first until there are N.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ally_api \\
+        python manage.py bench_api --count 100000
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+
+from directory.models import Resource
+
+HOST = "127.0.0.1"
+
+SCENARIOS = [
+    ("bare Django view (fixed JSON)", "/bench/bare/"),
+    ("v1 list, first page", "/api/v1/resources/"),
+    ("v1 search, common word", "/api/v1/resources/?q=support"),
+    ("v1 search, rare word", "/api/v1/resources/?q=veterans"),
+    ("v1 search + filters", "/api/v1/resources/?q=anxiety&urgency=soon&channel=phone"),
+    ("v1 filters only", "/api/v1/resources/?kind=helpline&cost=free"),
+    ("v1 facets for a search", "/api/v1/facets/?q=depression"),
+    ("v1 suggest", "/api/v1/suggest/?q=cri"),
+    ("HSDS services page", "/api/hsds/services?per_page=20"),
+    ("HSDS services page, full", "/api/hsds/services?per_page=20&full=true"),
+]
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+class Command(BaseCommand):
+    help = "Benchmark the API under gunicorn (2 sync workers, 16 connections)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--count", type=int, default=0, help="Generate up to N resources.")
+        parser.add_argument("--duration", type=int, default=8, help="Seconds per scenario.")
+        parser.add_argument("--connections", type=int, default=16)
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--port", type=int, default=8103)
+        parser.add_argument("--only", default="", help="Run scenarios whose name contains this.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self._ensure_data(options["count"])
+        total = Resource.objects.published().count()
+        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        tool = "wrk" if shutil.which("wrk") else "python load generator"
+        self.stdout.write(
+            f"API benchmark: {total} published resources on {engine}; gunicorn "
+            f"{options['workers']} sync workers; {options['connections']} connections "
+            f"({tool}); {options['duration']} s per scenario; cache "
+            f"{'Redis' if os.environ.get('REDIS_URL') else 'local memory per worker'}."
+        )
+        scenarios = [s for s in SCENARIOS if options["only"] in s[0] or s[1] == "/bench/bare/"]
+        results: dict[tuple[str, bool], Result] = {}
+        for cached in (False, True):
+            with self._server(options, cached=cached):
+                for name, path in scenarios:
+                    if cached:  # warm each worker's cache (and the shared one)
+                        for _ in range(options["workers"] * 4):
+                            _get(options["port"], path)
+                    results[(name, cached)] = self._load(options, path)
+        self._report(scenarios, results)
+
+    # --- Data ---------------------------------------------------------------
+
+    def _ensure_data(self, count: int) -> None:
+        have = Resource.objects.count()
+        if count <= have:
+            return
+        if "generate_resources" not in get_commands():
+            self.stderr.write(
+                f"generate_resources is not available; benchmarking the {have} resources present."
+            )
+            return
+        self.stdout.write(f"Generating {count - have} synthetic resources…")
+        call_command("generate_resources", count=count - have)
+
+    # --- Server -------------------------------------------------------------
+
+    def _server(self, options: dict[str, Any], *, cached: bool) -> _Server:
+        env = {
+            **os.environ,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+            "DJANGO_ALLOWED_HOSTS": HOST,
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "DJANGO_CONN_MAX_AGE": "600",
+            "ALLY_API_ANON_RATE": "100000000/min",
+            "ALLY_API_RESPONSE_CACHE": "1" if cached else "0",
+        }
+        command = [
+            sys.executable, "-m", "gunicorn", "config.bench_wsgi:application",
+            "--workers", str(options["workers"]), "--worker-class", "sync",
+            "--bind", f"{HOST}:{options['port']}", "--log-level", "warning",
+            "--backlog", "2048",
+        ]  # fmt: skip
+        return _Server(command, env, options["port"])
+
+    # --- Load ---------------------------------------------------------------
+
+    def _load(self, options: dict[str, Any], path: str) -> Result:
+        if shutil.which("wrk"):
+            return _wrk(options, path)
+        return _python_load(options, path)
+
+    def _report(self, scenarios: list, results: dict[tuple[str, bool], Result]) -> None:
+        bare = {cached: results[(scenarios[0][0], cached)].rps for cached in (False, True)}
+        header = (
+            f"{'scenario':<34} {'uncached rps':>12} {'p50 ms':>7} {'p99 ms':>7} {'% bare':>7}"
+            f" | {'cached rps':>10} {'p50 ms':>7} {'p99 ms':>7} {'% bare':>7}"
+        )
+        self.stdout.write("\n" + header + "\n" + "-" * len(header))
+        for name, _ in scenarios:
+            row = f"{name:<34}"
+            for cached in (False, True):
+                r = results[(name, cached)]
+                share = 100 * r.rps / bare[cached] if bare[cached] else 0
+                row += (
+                    f" {r.rps:>12.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} {share:>6.0f}%"
+                    if not cached
+                    else f" | {r.rps:>10.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} {share:>6.0f}%"
+                )
+                if r.errors:
+                    row += f" ({r.errors} errors)"
+            self.stdout.write(row)
+
+
+class _Server:
+    def __init__(self, command: list[str], env: dict[str, str], port: int) -> None:
+        self.command, self.env, self.port = command, env, port
+
+    def __enter__(self) -> _Server:
+        self.process = subprocess.Popen(self.command, env=self.env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if _get(self.port, "/bench/bare/") == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.process.terminate()
+        raise CommandError("gunicorn did not start within 30 seconds")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def _get(port: int, path: str) -> int:
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Accept": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk(options: dict[str, Any], path: str) -> Result:
+    url = f"http://{HOST}:{options['port']}{path}"
+    output = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(options["connections"]), "-d", f"{options['duration']}s",
+         "--latency", "-H", "Accept: application/json", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * _WRK_UNITS[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: .*", output)
+    return Result(
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        p50_ms=latency("50"),
+        p99_ms=latency("99"),
+        errors=int(errors.group(1)) if errors else (1 if socket_errors else 0),
+    )
+
+
+def _python_load(options: dict[str, Any], path: str) -> Result:
+    """Closed-loop load: each connection sends its next request when the last is answered."""
+    stop_at = time.monotonic() + options["duration"]
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    parsed = urllib.parse.urlsplit(path)
+    target = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+
+    def worker() -> None:
+        mine: list[float] = []
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            try:
+                status = _get(options["port"], target)
+            except OSError:
+                status = 0
+            mine.append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(options["connections"])]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return Result(
+        rps=len(latencies) / elapsed,
+        p50_ms=quantiles[49],
+        p99_ms=quantiles[98],
+        errors=errors[0],
+    )
