@@ -48,15 +48,3 @@ def curator_client(curator) -> Client:
     client.force_login(curator)
     return client
 
-
-@pytest.fixture(autouse=True)
-def _static_files_without_manifest(settings):
-    """Serve static files by their source names in tests.
-
-    Production's hashed, compressed storage needs ``collectstatic`` first;
-    tests/directory/test_static_files.py runs it and checks that storage.
-    """
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }

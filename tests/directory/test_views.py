@@ -198,8 +198,8 @@ def test_resource_page_carries_schema_org_json_ld(client, seeded):
     assert data["name"] == "988 Suicide & Crisis Lifeline"
     assert data["provider"]["name"] == "988 Suicide & Crisis Lifeline"
     assert data["@id"] == "http://testserver/resources/988-suicide-crisis-lifeline/"
-    phones = [c["servicePhone"]["telephone"] for c in data["availableChannel"] if "servicePhone" in c]
-    assert phones == ["988"]
+    channels = data["availableChannel"]
+    assert [c["servicePhone"]["telephone"] for c in channels if "servicePhone" in c] == ["988"]
     assert data["hoursAvailable"]["opens"] == "00:00"
 
 

@@ -1,0 +1,176 @@
+"""The public site in a real browser: Debian's chromium driven by Playwright.
+
+Run alone with ``.venv/bin/python -m pytest -m browser``; screenshots of each
+page land in test-output/. Skipped (with the reason) where chromium is not
+installed; .ci/install-browser installs it and axe-core.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from tests.directory.browser import PHONE, axe_violations, browser_tests, describe, screenshot
+
+pytestmark = browser_tests
+
+AXE_PAGES = {
+    "home": "/",
+    "resource": "/resources/988-suicide-crisis-lifeline/",
+    "resource-with-hours": "/resources/nami-helpline/",
+    "organization": "/organizations/nami/",
+    "topic": "/topics/suicide-prevention/",
+    "audience": "/for/family-friends/",
+    "browse": "/browse/",
+    "privacy": "/privacy/",
+    "error-404": "/no-such-page/",
+}
+
+
+def focused(page) -> dict:
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const style = getComputedStyle(el);
+            return {tag: el.tagName, text: el.textContent.trim(), href: el.getAttribute('href'),
+                    id: el.id, outline: style.outlineStyle, ring: style.boxShadow};
+        }"""
+    )
+
+
+def tab_to(page, predicate, limit: int = 80) -> dict:
+    """Press Tab until ``predicate(focused element)`` holds; every stop shows a focus ring."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        element = focused(page)
+        if element["tag"] not in ("BODY", "MAIN"):
+            assert element["outline"] != "none" or element["ring"] != "none", element
+        if predicate(element):
+            return element
+    raise AssertionError("never reached the element by keyboard")
+
+
+@pytest.mark.parametrize("name", list(AXE_PAGES))
+def test_pages_have_no_wcag_22_aa_violations(offline, seeded, name):
+    page = offline().new_page()
+    page.goto(AXE_PAGES[name])
+
+    violations = axe_violations(page)
+
+    screenshot(page, name)
+    assert violations == [], describe(violations)
+
+
+def test_axe_check_does_catch_a_violation(offline, seeded):
+    page = offline().new_page()
+    page.goto("/")
+    page.evaluate("document.documentElement.removeAttribute('lang')")
+
+    assert "html-has-lang" in [violation["id"] for violation in axe_violations(page)]
+
+
+def test_phone_sized_pages_need_no_sideways_scrolling_and_have_big_tap_targets(offline, seeded):
+    page = offline(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    for name, path in [("phone-home", "/"), ("phone-resource", "/resources/nami-helpline/")]:
+        page.goto(path)
+
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        sizes = page.eval_on_selector_all(
+            ".channel, .action, .quick-exit",
+            "els => els.map(e => [e.textContent.trim(), e.getBoundingClientRect().height])",
+        )
+        assert sizes and all(height >= 44 for _text, height in sizes), sizes
+        assert axe_violations(page) == []
+        screenshot(page, name)
+
+
+def test_home_to_a_call_link_in_two_taps(offline, seeded):
+    page = offline(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page.goto("/")
+
+    page.get_by_role("link", name="Veterans", exact=True).tap()
+    page.wait_for_url("**/for/veterans/")
+    call = page.locator(".card", has_text="Veterans Crisis Line").get_by_role(
+        "link", name="Call 988"
+    )
+
+    assert call.get_attribute("href") == "tel:988"
+    assert call.is_visible()
+
+
+def test_quick_exit_button_leaves_and_back_does_not_return(offline, seeded):
+    page = offline().new_page()
+    page.goto("/")
+    page.goto("/resources/the-trevor-project/")
+
+    page.get_by_role("link", name="Quick exit").click()
+    page.wait_for_url(settings.QUICK_EXIT_URL)
+    assert page.title() == "Weather"
+
+    page.go_back()
+    assert not page.url.endswith("/resources/the-trevor-project/")
+    assert page.url.endswith("/")
+
+
+def test_escape_key_leaves_at_once_from_anywhere_on_the_page(offline, seeded):
+    page = offline().new_page()
+    page.goto("/")
+    page.goto("/resources/national-domestic-violence-hotline/")
+    page.get_by_role("link", name="Call 1-800-799-SAFE").focus()
+
+    page.keyboard.press("Escape")
+    page.wait_for_url(settings.QUICK_EXIT_URL)
+
+    page.go_back()
+    assert "/resources/national-domestic-violence-hotline/" not in page.url
+
+
+def test_keyboard_only_visitor_skips_to_content_and_reaches_a_call_link(offline, seeded):
+    page = offline().new_page()
+    page.goto("/")
+
+    page.keyboard.press("Tab")
+    skip = focused(page)
+    assert skip["text"] == "Skip to main content"
+    assert page.locator(".skip-link").is_visible(), "the skip link shows when focused"
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "main"
+
+    tab_to(page, lambda el: el["href"] == "/for/family-friends/")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/for/family-friends/")
+    tab_to(page, lambda el: el["href"] == "/resources/nami-helpline/")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/resources/nami-helpline/")
+    call = tab_to(page, lambda el: (el["href"] or "").startswith("tel:+1800"))
+
+    assert call["text"] == "Call 1-800-950-NAMI"
+
+
+def test_site_works_without_javascript(offline, seeded):
+    page = offline(java_script_enabled=False).new_page()
+    page.goto("/")
+
+    page.get_by_role("link", name="Browse help").first.click()
+    page.get_by_role("link", name="Suicide prevention").click()
+    page.get_by_role("link", name="988 Suicide & Crisis Lifeline").first.click()
+
+    assert page.get_by_role("link", name="Call 988").first.get_attribute("href") == "tel:988"
+    # Tools that need JavaScript stay hidden rather than doing nothing.
+    assert page.get_by_role("button", name="Copy link").count() == 0
+    # The quick exit is a plain link, so it still leaves.
+    page.get_by_role("link", name="Quick exit").click()
+    page.wait_for_url(settings.QUICK_EXIT_URL)
+    screenshot(page, "no-javascript-quick-exit")
+
+
+def test_pages_obey_the_content_security_policy(offline, seeded):
+    # The offline fixture fails the test on any console error, which is
+    # where chromium reports a blocked inline script or style.
+    context = offline()
+    page = context.new_page()
+    for path in AXE_PAGES.values():
+        page.goto(path)
+    page.goto("/resources/nami-helpline/")
+
+    assert page.get_by_role("button", name="Print").is_visible(), "page tools script ran"
