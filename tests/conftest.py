@@ -47,4 +47,3 @@ def curator_client(curator) -> Client:
     client = Client()
     client.force_login(curator)
     return client
-

@@ -235,9 +235,7 @@ def test_unpublished_resources_are_not_found(client, db, status):
     assert resource.name.encode() not in response.content
 
 
-def test_resource_page_runs_a_constant_number_of_queries(
-    client, db, django_assert_num_queries
-):
+def test_resource_page_runs_a_constant_number_of_queries(client, db, django_assert_num_queries):
     resource = full_resource()
     for _ in range(3):
         full_resource()  # related resources (they share the topic)
@@ -366,4 +364,4 @@ def test_server_error_page_renders_without_database_or_context_and_offers_crisis
     html = response.content.decode()
     assert "Something went wrong on our side" in html
     assert 'href="tel:988"' in html and 'href="sms:741741?&amp;body=HOME"' in html
-    assert 'data-quick-exit' in html and "https://www.weather.gov/" in html
+    assert "data-quick-exit" in html and "https://www.weather.gov/" in html
