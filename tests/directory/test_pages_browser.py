@@ -174,3 +174,14 @@ def test_pages_obey_the_content_security_policy(offline, seeded):
     page.goto("/resources/nami-helpline/")
 
     assert page.get_by_role("button", name="Print").is_visible(), "page tools script ran"
+
+
+def test_hours_also_show_in_the_viewers_own_time_zone(offline, seeded):
+    # Trans Lifeline keeps Pacific hours; its next change is always shown.
+    east = offline(timezone_id="America/New_York").new_page()
+    east.goto("/resources/trans-lifeline/")
+    west = offline(timezone_id="America/Los_Angeles").new_page()
+    west.goto("/resources/trans-lifeline/")
+
+    assert "your time)" in east.locator("[aria-labelledby=hours] .your-time").inner_text()
+    assert west.locator("[aria-labelledby=hours] .your-time").count() == 0
