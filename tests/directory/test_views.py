@@ -56,10 +56,10 @@ def full_resource(**kwargs):
 # --- On every page -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_every_page_shows_crisis_help_quick_exit_and_skip_link(client, seeded, path):
-    response = client.get(path)
+# Each test walks every page, so the seed loads once per test, not once per page.
 
+
+def check_crisis_help_and_controls(response):
     assert response.status_code == 200
     page = parse(response)
     hrefs = [link.get("href") for link in page.links]
@@ -72,32 +72,37 @@ def test_every_page_shows_crisis_help_quick_exit_and_skip_link(client, seeded, p
     assert b'id="main"' in response.content
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_pages_set_no_cookies_and_keep_search_terms_from_other_sites(client, seeded, path):
-    response = client.get(path)
-
-    assert response.cookies == {}
-    assert response.headers["Referrer-Policy"] == "same-origin"
-    for link in parse(response).links:
-        if link.get("href", "").startswith(("http://", "https://")):
-            rel = link.get("rel", "").split()
-            assert {"noopener", "noreferrer"} <= set(rel), link
+def test_every_page_shows_crisis_help_quick_exit_and_skip_link(client, seeded):
+    for path in PUBLIC_PAGES:
+        check_crisis_help_and_controls(client.get(path))
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_pages_run_no_inline_script_under_a_strict_content_security_policy(client, seeded, path):
-    response = client.get(path)
+def test_pages_set_no_cookies_and_keep_search_terms_from_other_sites(client, seeded):
+    for path in PUBLIC_PAGES:
+        response = client.get(path)
 
-    policy = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in policy
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
-    page = parse(response)
-    for attributes, body in zip(page.scripts, page.script_bodies, strict=True):
-        if attributes.get("type") == "application/ld+json":
-            continue  # data, not script
-        assert attributes.get("src", "").startswith("/static/js/"), attributes
-        assert body.strip() == ""
-    assert b" onclick=" not in response.content and b"javascript:" not in response.content
+        assert response.cookies == {}, path
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        for link in parse(response).links:
+            if link.get("href", "").startswith(("http://", "https://")):
+                rel = link.get("rel", "").split()
+                assert {"noopener", "noreferrer"} <= set(rel), (path, link)
+
+
+def test_pages_run_no_inline_script_under_a_strict_content_security_policy(client, seeded):
+    for path in PUBLIC_PAGES:
+        response = client.get(path)
+
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        page = parse(response)
+        for attributes, body in zip(page.scripts, page.script_bodies, strict=True):
+            if attributes.get("type") == "application/ld+json":
+                continue  # data, not script
+            assert attributes.get("src", "").startswith("/static/js/"), (path, attributes)
+            assert body.strip() == ""
+        assert b" onclick=" not in response.content and b"javascript:" not in response.content
 
 
 def test_quick_exit_script_is_loaded_from_a_file_on_every_page(client, seeded):
