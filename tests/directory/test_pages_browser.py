@@ -164,7 +164,7 @@ def test_site_works_without_javascript(offline, seeded):
     screenshot(page, "no-javascript-quick-exit")
 
 
-def test_pages_obey_the_content_security_policy(offline, seeded):
+def test_pages_obey_the_content_security_policy_and_leave_no_cookie(offline, seeded):
     # The offline fixture fails the test on any console error, which is
     # where chromium reports a blocked inline script or style.
     context = offline()
@@ -174,6 +174,7 @@ def test_pages_obey_the_content_security_policy(offline, seeded):
     page.goto("/resources/nami-helpline/")
 
     assert page.get_by_role("button", name="Print").is_visible(), "page tools script ran"
+    assert context.context.cookies() == []
 
 
 def test_hours_also_show_in_the_viewers_own_time_zone(offline, seeded):
