@@ -21,6 +21,7 @@ from directory.models import (
     PublicationStatus,
     Resource,
     Schedule,
+    SearchSynonym,
     ServiceArea,
     Taxonomy,
     TaxonomyTerm,
@@ -363,6 +364,15 @@ class ScheduleAdmin(admin.ModelAdmin):
     list_select_related = ("resource",)
     search_fields = ("resource__name",)
     autocomplete_fields = ("resource",)
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    """Curated synonyms: what people type, and what search also looks for."""
+
+    list_display = ("term", "expansions", "updated_at")
+    search_fields = ("term", "expansions")
+    readonly_fields = ("updated_at",)
 
 
 admin.site.site_header = _("Ally Directory curation")

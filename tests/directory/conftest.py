@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests (helpers in tests/directory/browser.py)."""
+"""Fixtures for the directory's tests; the browser tests' helpers are in browser.py."""
 
 from __future__ import annotations
 
@@ -6,8 +6,27 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 
+from directory import search
 from tests.directory.browser import CHROMIUM, CHROMIUM_ARGS, OfflineContext
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Tests marked `postgres` exercise PostgreSQL-only behaviour (query plans).
+    if (
+        item.get_closest_marker("postgres")
+        and "postgresql" not in settings.DATABASES["default"]["ENGINE"]
+    ):
+        pytest.skip("runs only on PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def fresh_search_knowledge():
+    """Each test sees the synonyms and vocabulary of its own database state."""
+    search.clear_caches()
+    yield
+    search.clear_caches()
 
 
 @pytest.fixture(scope="module")
