@@ -7,6 +7,7 @@ app_name = "directory"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
     path("browse/", views.browse, name="browse"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("for/<slug:slug>/", views.audience_detail, name="audience"),
