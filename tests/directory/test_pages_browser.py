@@ -16,6 +16,10 @@ pytestmark = browser_tests
 
 AXE_PAGES = {
     "home": "/",
+    "search-results": "/search/?q=someone+to+talk+to",
+    "search-filtered": "/search/?urgency=crisis&kind=crisis-line&open_now=true",
+    "search-no-results": "/search/?q=xylophone",
+    "search-invalid": "/search/?near=abcde",
     "resource": "/resources/988-suicide-crisis-lifeline/",
     "resource-with-hours": "/resources/nami-helpline/",
     "organization": "/organizations/nami/",
@@ -33,7 +37,8 @@ def focused(page) -> dict:
             const el = document.activeElement;
             const style = getComputedStyle(el);
             return {tag: el.tagName, text: el.textContent.trim(), href: el.getAttribute('href'),
-                    id: el.id, outline: style.outlineStyle, ring: style.boxShadow};
+                    id: el.id, cls: el.className, outline: style.outlineStyle,
+                    ring: style.boxShadow};
         }"""
     )
 
@@ -71,7 +76,11 @@ def test_axe_check_does_catch_a_violation(offline, seeded):
 
 def test_phone_sized_pages_need_no_sideways_scrolling_and_have_big_tap_targets(offline, seeded):
     page = offline(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
-    for name, path in [("phone-home", "/"), ("phone-resource", "/resources/nami-helpline/")]:
+    for name, path in [
+        ("phone-home", "/"),
+        ("phone-search", "/search/?q=help&urgency=crisis"),
+        ("phone-resource", "/resources/nami-helpline/"),
+    ]:
         page.goto(path)
 
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -88,14 +97,58 @@ def test_home_to_a_call_link_in_two_taps(offline, seeded):
     page = offline(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     page.goto("/")
 
-    page.get_by_role("link", name="Veterans", exact=True).tap()
-    page.wait_for_url("**/for/veterans/")
+    page.get_by_role("link", name="Someone is in crisis").tap()  # tap one
+    page.wait_for_url("**/search/?urgency=crisis")
     call = page.locator(".card", has_text="Veterans Crisis Line").get_by_role(
         "link", name="Call 988"
     )
 
-    assert call.get_attribute("href") == "tel:988"
+    assert call.get_attribute("href") == "tel:988"  # tap two dials
     assert call.is_visible()
+    text = page.locator(".card", has_text="Crisis Text Line").get_by_role("link", name="Text HOME")
+    assert text.get_attribute("href") == "sms:741741?&body=HOME"
+    screenshot(page, "phone-search-crisis")
+
+
+def test_search_to_call_flow(offline, seeded):
+    page = offline(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page.goto("/")
+
+    # The live server's database is emptied between tests, which takes the
+    # synonyms a migration installed with it; this query needs none.
+    page.get_by_label("Search for help").fill("veterans")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/search/?q=veterans")
+    first = page.locator(".card").first
+
+    assert "Veterans Crisis Line" in first.locator("h3").inner_text()
+    assert first.get_by_role("link", name="Call 988").get_attribute("href") == "tel:988"
+    first.get_by_role("link", name="Veterans Crisis Line").tap()
+    page.wait_for_url("**/resources/veterans-crisis-line/")
+    text = page.get_by_role("link", name="Text 838255")
+    assert text.is_visible() and text.get_attribute("href") == "sms:838255"
+
+
+def test_facets_narrow_the_results_and_clear_all_restores_them(offline, seeded):
+    page = offline().new_page()
+    page.goto("/search/?q=help")
+    before = page.locator(".card").count()
+
+    page.locator("summary").click()
+    page.get_by_label("Crisis now").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**urgency=crisis**")
+    narrowed = page.locator(".card").count()
+    heading = page.locator("#results-title").inner_text()
+
+    assert 0 < narrowed < before
+    assert heading.startswith(f"{narrowed} result")
+    assert page.get_by_role("link", name="Remove filter: Urgency: Crisis now").is_visible()
+    screenshot(page, "search-facets")
+
+    page.get_by_role("link", name="Clear all filters").first.click()
+    page.wait_for_url("**/search/?q=help")
+    assert page.locator(".card").count() == before
 
 
 def test_quick_exit_button_leaves_and_back_does_not_return(offline, seeded):
@@ -147,8 +200,36 @@ def test_keyboard_only_visitor_skips_to_content_and_reaches_a_call_link(offline,
     assert call["text"] == "Call 1-800-950-NAMI"
 
 
+def test_keyboard_only_search_from_query_to_filter_to_call(offline, seeded):
+    page = offline().new_page()
+    page.goto("/")
+
+    tab_to(page, lambda el: el["id"] == "home-q")
+    page.keyboard.type("text line")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=text+line")
+    tab_to(page, lambda el: el["tag"] == "SUMMARY")
+    page.keyboard.press("Enter")  # opens the filters
+    tab_to(page, lambda el: el["id"] == "f-open_24_7")
+    page.keyboard.press("Space")
+    tab_to(page, lambda el: el["text"] == "Apply filters")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**open_24_7=true**")
+    text = tab_to(page, lambda el: "channel-text" in el["cls"])
+
+    assert text["text"].startswith("Text ") and text["href"].startswith("sms:")
+
+
 def test_site_works_without_javascript(offline, seeded):
     page = offline(java_script_enabled=False).new_page()
+    page.goto("/search/?q=veterans")
+    page.locator("summary").click()
+    page.get_by_label("Open 24/7").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**open_24_7=true**")
+    assert page.locator(".card", has_text="Veterans Crisis Line").is_visible()
+    screenshot(page, "no-javascript-search")
+
     page.goto("/")
 
     page.get_by_role("link", name="Browse help").first.click()
