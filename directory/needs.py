@@ -21,12 +21,13 @@ class Need:
     title: Promise
     description: Promise
     filters: dict[str, list[str]] = field(default_factory=dict)
-    path: str = ""
+    # A page other than the search, by URL name.
+    route: str = ""
 
     @property
     def url(self) -> str:
-        if self.path:
-            return self.path
+        if self.route:
+            return reverse(self.route)
         return f"{reverse('directory:search')}?{urlencode(self.filters, doseq=True)}"
 
 
@@ -59,6 +60,6 @@ NEEDS = (
         "learn",
         _("Learn how to help"),
         _("Our ally guide: how to listen, support and encourage help, and look after yourself."),
-        path="/guide/",
+        route="guide:index",
     ),
 )

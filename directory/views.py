@@ -22,6 +22,7 @@ from directory.filters import ResourceFilterSet
 from directory.jsonld import resource_jsonld
 from directory.models import Organization, PublicationStatus, Resource, Taxonomy, TaxonomyTerm
 from directory.needs import NEEDS
+from guide.models import Section
 
 RELATED_RESOURCES = 4
 
@@ -44,6 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "needs": NEEDS,
             "audiences": _terms_in_use(Taxonomy.AUDIENCE, "resources_for_audience"),
+            "guide_sections": Section.objects.published().select_related("guide"),
         },
     )
 
@@ -86,7 +88,11 @@ def audience_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def resource_detail(request: HttpRequest, slug: str) -> HttpResponse:
     resource = get_object_or_404(
-        Resource.objects.published().for_listing().prefetch_related("locations"), slug=slug
+        Resource.objects.published()
+        .for_listing()
+        .with_guide_mentions()
+        .prefetch_related("locations"),
+        slug=slug,
     )
     related = Resource.objects.published().related_to(resource).select_related("kind")
     page_url = request.build_absolute_uri(resource.get_absolute_url())

@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 
 from directory import search
+from directory.seed import load_seed
+from guide.seed import load_guide_seed
 from tests.directory.browser import CHROMIUM, CHROMIUM_ARGS, OfflineContext
 
 
@@ -27,6 +29,13 @@ def fresh_search_knowledge():
     search.clear_caches()
     yield
     search.clear_caches()
+
+
+@pytest.fixture
+def site_seeded(db):
+    """The directory and the ally guide, loaded as `make run` loads them."""
+    load_seed()
+    load_guide_seed()
 
 
 @pytest.fixture(scope="module")

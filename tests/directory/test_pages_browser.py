@@ -28,6 +28,10 @@ AXE_PAGES = {
     "browse": "/browse/",
     "privacy": "/privacy/",
     "error-404": "/no-such-page/",
+    "guide": "/guide/",
+    "guide-whole": "/guide/compassionate-ally/",
+    "guide-section": "/guide/compassionate-ally/listening-with-empathy/",
+    "guide-references": "/guide/compassionate-ally/references/",
 }
 
 
@@ -56,7 +60,7 @@ def tab_to(page, predicate, limit: int = 80) -> dict:
 
 
 @pytest.mark.parametrize("name", list(AXE_PAGES))
-def test_pages_have_no_wcag_22_aa_violations(offline, seeded, name):
+def test_pages_have_no_wcag_22_aa_violations(offline, site_seeded, name):
     page = offline().new_page()
     page.goto(AXE_PAGES[name])
 
@@ -66,7 +70,7 @@ def test_pages_have_no_wcag_22_aa_violations(offline, seeded, name):
     assert violations == [], describe(violations)
 
 
-def test_axe_check_does_catch_a_violation(offline, seeded):
+def test_axe_check_does_catch_a_violation(offline, site_seeded):
     page = offline().new_page()
     page.goto("/")
     page.evaluate("document.documentElement.removeAttribute('lang')")
@@ -74,7 +78,7 @@ def test_axe_check_does_catch_a_violation(offline, seeded):
     assert "html-has-lang" in [violation["id"] for violation in axe_violations(page)]
 
 
-def test_phone_sized_pages_need_no_sideways_scrolling_and_have_big_tap_targets(offline, seeded):
+def test_phone_pages_need_no_sideways_scrolling_and_have_big_tap_targets(offline, site_seeded):
     page = offline(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     for name, path in [
         ("phone-home", "/"),
@@ -93,7 +97,7 @@ def test_phone_sized_pages_need_no_sideways_scrolling_and_have_big_tap_targets(o
         screenshot(page, name)
 
 
-def test_home_to_a_call_link_in_two_taps(offline, seeded):
+def test_home_to_a_call_link_in_two_taps(offline, site_seeded):
     page = offline(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     page.goto("/")
 
@@ -110,7 +114,7 @@ def test_home_to_a_call_link_in_two_taps(offline, seeded):
     screenshot(page, "phone-search-crisis")
 
 
-def test_search_to_call_flow(offline, seeded):
+def test_search_to_call_flow(offline, site_seeded):
     page = offline(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     page.goto("/")
 
@@ -129,7 +133,7 @@ def test_search_to_call_flow(offline, seeded):
     assert text.is_visible() and text.get_attribute("href") == "sms:838255"
 
 
-def test_facets_narrow_the_results_and_clear_all_restores_them(offline, seeded):
+def test_facets_narrow_the_results_and_clear_all_restores_them(offline, site_seeded):
     page = offline().new_page()
     page.goto("/search/?q=help")
     before = page.locator(".card").count()
@@ -151,7 +155,7 @@ def test_facets_narrow_the_results_and_clear_all_restores_them(offline, seeded):
     assert page.locator(".card").count() == before
 
 
-def test_quick_exit_button_leaves_and_back_does_not_return(offline, seeded):
+def test_quick_exit_button_leaves_and_back_does_not_return(offline, site_seeded):
     page = offline().new_page()
     page.goto("/")
     page.goto("/resources/the-trevor-project/")
@@ -165,7 +169,7 @@ def test_quick_exit_button_leaves_and_back_does_not_return(offline, seeded):
     assert page.url.endswith("/")
 
 
-def test_escape_key_leaves_at_once_from_anywhere_on_the_page(offline, seeded):
+def test_escape_key_leaves_at_once_from_anywhere_on_the_page(offline, site_seeded):
     page = offline().new_page()
     page.goto("/")
     page.goto("/resources/national-domestic-violence-hotline/")
@@ -178,7 +182,7 @@ def test_escape_key_leaves_at_once_from_anywhere_on_the_page(offline, seeded):
     assert "/resources/national-domestic-violence-hotline/" not in page.url
 
 
-def test_keyboard_only_visitor_skips_to_content_and_reaches_a_call_link(offline, seeded):
+def test_keyboard_only_visitor_skips_to_content_and_reaches_a_call_link(offline, site_seeded):
     page = offline().new_page()
     page.goto("/")
 
@@ -200,7 +204,7 @@ def test_keyboard_only_visitor_skips_to_content_and_reaches_a_call_link(offline,
     assert call["text"] == "Call 1-800-950-NAMI"
 
 
-def test_keyboard_only_search_from_query_to_filter_to_call(offline, seeded):
+def test_keyboard_only_search_from_query_to_filter_to_call(offline, site_seeded):
     page = offline().new_page()
     page.goto("/")
 
@@ -220,7 +224,7 @@ def test_keyboard_only_search_from_query_to_filter_to_call(offline, seeded):
     assert text["text"].startswith("Text ") and text["href"].startswith("sms:")
 
 
-def test_site_works_without_javascript(offline, seeded):
+def test_site_works_without_javascript(offline, site_seeded):
     page = offline(java_script_enabled=False).new_page()
     page.goto("/search/?q=veterans")
     page.locator("summary").click()
@@ -245,7 +249,7 @@ def test_site_works_without_javascript(offline, seeded):
     screenshot(page, "no-javascript-quick-exit")
 
 
-def test_pages_obey_the_content_security_policy_and_leave_no_cookie(offline, seeded):
+def test_pages_obey_the_content_security_policy_and_leave_no_cookie(offline, site_seeded):
     # The offline fixture fails the test on any console error, which is
     # where chromium reports a blocked inline script or style.
     context = offline()
@@ -258,7 +262,7 @@ def test_pages_obey_the_content_security_policy_and_leave_no_cookie(offline, see
     assert context.context.cookies() == []
 
 
-def test_hours_also_show_in_the_viewers_own_time_zone(offline, seeded):
+def test_hours_also_show_in_the_viewers_own_time_zone(offline, site_seeded):
     # Trans Lifeline keeps Pacific hours; its next change is always shown.
     east = offline(timezone_id="America/New_York").new_page()
     east.goto("/resources/trans-lifeline/")

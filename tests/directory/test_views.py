@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.views.defaults import server_error
 
 from directory.models import ChannelKind, PublicationStatus, Urgency
+from guide.models import Section
+from guide.seed import load_guide_seed
 from tests.directory.pages import parse
 from tests.factories import (
     AudienceFactory,
@@ -25,6 +27,8 @@ from tests.factories import (
 
 PUBLIC_PAGES = [
     "/",
+    "/search/?q=help",
+    "/search/?urgency=crisis&kind=crisis-line",
     "/browse/",
     "/topics/depression/",
     "/for/family-friends/",
@@ -139,9 +143,19 @@ def test_home_links_to_the_guide_and_to_audiences_with_published_resources(clien
     assert b"/for/draft-only/" not in response.content
 
 
-def test_home_runs_one_query(client, seeded, django_assert_num_queries):
-    # 1. audience terms carried by a published resource
-    with django_assert_num_queries(1):
+def test_home_lists_the_guide_sections(client, seeded):
+    load_guide_seed()
+
+    html = client.get("/").content.decode()
+
+    for section in Section.objects.published():
+        assert f'<a href="{section.get_absolute_url()}">{section.title}</a>' in html
+
+
+def test_home_runs_two_queries(client, seeded, django_assert_num_queries):
+    load_guide_seed()
+    # 1. audience terms carried by a published resource, 2. guide sections
+    with django_assert_num_queries(2):
         assert client.get("/").status_code == 200
 
 
@@ -247,9 +261,10 @@ def test_resource_page_runs_a_constant_number_of_queries(client, db, django_asse
         ContactChannelFactory(resource=resource)
         ScheduleFactory(resource=resource, weekday=3)
     # 1. the resource with its organization and kind
-    # 2-8. its topics, audiences, languages, channels, schedules, service areas, locations
-    # 9. related resources with their kind
-    with django_assert_num_queries(9):
+    # 2-7. its topics, audiences, languages, channels, schedules, service areas
+    # 8-10. guide sections, tips and references that mention it, 11. its locations
+    # 12. related resources with their kind
+    with django_assert_num_queries(12):
         assert client.get(resource.get_absolute_url()).status_code == 200
 
 
