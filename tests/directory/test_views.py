@@ -385,3 +385,13 @@ def test_server_error_page_renders_without_database_or_context_and_offers_crisis
     assert "Something went wrong on our side" in html
     assert 'href="tel:988"' in html and 'href="sms:741741?&amp;body=HOME"' in html
     assert "data-quick-exit" in html and "https://www.weather.gov/" in html
+
+
+def test_a_page_with_a_form_sets_only_a_browser_session_csrf_cookie(client, seeded):
+    load_guide_seed()
+    section = Section.objects.published().select_related("guide").first()
+
+    response = client.get(section.get_absolute_url())
+
+    cookie = response.cookies["csrftoken"]
+    assert cookie["max-age"] == "" and cookie["expires"] == ""
