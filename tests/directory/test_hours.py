@@ -92,3 +92,24 @@ def test_resource_card_says_when_a_closed_resource_opens(client, time_machine):
 
     assert "Closed now" in html and "opens today at 10 a.m. PST" in html
     assert "Times are Pacific Time." in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    [
+        THURSDAY_NOON_ET,
+        datetime(2026, 11, 28, 4, 0, tzinfo=UTC),  # Friday 11 p.m. ET, 8 p.m. PT
+        datetime(2026, 11, 29, 15, 0, tzinfo=UTC),  # Sunday morning
+        datetime(2026, 11, 30, 2, 30, tzinfo=UTC),  # Sunday night ET, evening PT
+    ],
+)
+def test_open_status_on_pages_agrees_with_the_open_now_filter(seeded, moment):
+    # Pages say "Open now" from prefetched hours; the search filter asks SQL.
+    # Both read the same rule and must never disagree.
+    resources = list(Resource.objects.published().for_listing())
+    open_now = set(Resource.objects.published().open_now(moment).values_list("pk", flat=True))
+
+    for resource in resources:
+        status = hours.open_status(resource, moment)
+        assert (status is not None and status.is_open) == (resource.pk in open_now), resource
