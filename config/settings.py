@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -91,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything that can answer a request, so API answers carry CORS headers.
     "corsheaders.middleware.CorsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,6 +178,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# Every public string is marked for translation; a Spanish edition adds
+# locale/es/ and LocaleMiddleware (not before, or pages would claim lang="es"
+# while showing English).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
@@ -214,6 +220,27 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = False
+# The CSRF cookie exists only where a page has a form; it ends with the
+# browser session instead of lingering for a year on a shared device.
+CSRF_COOKIE_AGE = None
+
+# The public pages load nothing from other sites and run no inline script
+# (django-csp). JSON-LD blocks are data, not script, so the policy leaves
+# them alone. A view that truly needs more uses django-csp's decorators.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Number of trusted reverse proxies in front of the site (see config/client_ip.py).
 NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
@@ -299,6 +326,8 @@ LOGGING = {
 # --- Ally Directory ---------------------------------------------------------
 # Listings not verified for this many days show up as stale for curators.
 VERIFICATION_STALE_DAYS = env_int("ALLY_VERIFICATION_STALE_DAYS", 180)
+# Where "Quick exit" sends a visitor: a neutral page that gives nothing away.
+QUICK_EXIT_URL = os.environ.get("ALLY_QUICK_EXIT_URL", "https://www.weather.gov/")
 
 # Feedback posts on guide sections allowed per client address (django-ratelimit
 # rate, e.g. "10/h"). Counted in the default cache: set REDIS_URL in

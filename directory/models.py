@@ -207,6 +207,24 @@ class ResourceQuerySet(models.QuerySet):
             "topics", "audiences", "languages", "channels", "schedules", "service_areas"
         )
 
+    def most_urgent_first(self) -> ResourceQuerySet:
+        """Crisis lines first, then support, then learning; by name within each."""
+        rank = models.Case(
+            *(models.When(urgency=value, then=i) for i, value in enumerate(Urgency.values)),
+            default=len(Urgency.values),
+        )
+        return self.order_by(rank, "name", "id")
+
+    def related_to(self, resource: Resource) -> ResourceQuerySet:
+        """Other resources sharing topics with ``resource``, most shared topics first."""
+        return (
+            # Ids from the (usually prefetched) topics keep this to one query.
+            self.filter(topics__in=[topic.pk for topic in resource.topics.all()])
+            .exclude(pk=resource.pk)
+            .annotate(shared_topics=models.Count("topics"))
+            .order_by("-shared_topics", "name", "id")
+        )
+
     def with_guide_mentions(self) -> ResourceQuerySet:
         """Prefetch where published guides mention each resource (three queries).
 

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from directory import views
 
@@ -6,6 +7,21 @@ app_name = "directory"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("browse/", views.browse, name="browse"),
+    path("topics/<slug:slug>/", views.topic_detail, name="topic"),
+    path("for/<slug:slug>/", views.audience_detail, name="audience"),
     path("resources/<slug:slug>/", views.resource_detail, name="resource"),
     path("organizations/<slug:slug>/", views.organization_detail, name="organization"),
+    path(
+        "about/",
+        TemplateView.as_view(template_name="pages/about.html", extra_context={"nav": "about"}),
+        name="about",
+    ),
+    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="pages/accessibility.html"),
+        name="accessibility",
+    ),
 ]
