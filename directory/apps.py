@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class DirectoryConfig(AppConfig):
     name = "directory"
     verbose_name = "Directory"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from directory.roles import sync_roles_after_migrate
+
+        # Runs after auth's own post_migrate handler has created the permissions.
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="directory.sync_roles")
