@@ -497,6 +497,15 @@ class Resource(SeededModel, TimeStampedModel):
         return list(LinkCheck.objects.filter(url__in=self.link_urls()).order_by("url"))
 
 
+class DueForVerification(Resource):
+    """The verification queue in the admin: published listings that are due."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("listing due for verification")
+        verbose_name_plural = _("verification queue")
+
+
 class ChannelKind(models.TextChoices):
     PHONE = "phone", _("Call")
     TEXT = "text", _("Text")
