@@ -239,6 +239,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# --- Email ------------------------------------------------------------------
+# DJANGO_MANAGERS (comma-separated addresses) are told of new public feedback.
+MANAGERS = [("", address) for address in env_list("DJANGO_MANAGERS", [])]
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL = os.environ.get(
+    "DJANGO_FROM_EMAIL", "Ally Directory <noreply@localhost>"
+)
+
 # --- Ally Directory ---------------------------------------------------------
 # Listings not verified for this many days show up as stale for curators.
 VERIFICATION_STALE_DAYS = env_int("ALLY_VERIFICATION_STALE_DAYS", 180)

@@ -226,9 +226,7 @@ class VerifyActions:
     def verified_on_website(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._verify(request, queryset, VerificationMethod.WEBSITE)
 
-    @admin.action(
-        description=_("Verified today: organization confirmed"), permissions=["verify"]
-    )
+    @admin.action(description=_("Verified today: organization confirmed"), permissions=["verify"])
     def verified_by_organization(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._verify(request, queryset, VerificationMethod.ORGANIZATION)
 
@@ -520,7 +518,9 @@ class ResourceAdmin(VerifyActions, RevertibleHistoryAdmin):
         except services.CurationError as error:
             return self._refuse(request, obj, error)
         return self._done(
-            request, draft, _("Edit this draft, then submit it for review. The live listing is unchanged.")
+            request,
+            draft,
+            _("Edit this draft, then submit it for review. The live listing is unchanged."),
         )
 
     def submit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -583,9 +583,7 @@ class ResourceAdmin(VerifyActions, RevertibleHistoryAdmin):
                 published += 1
         self.message_user(
             request,
-            ngettext(
-                "%(count)d resource published.", "%(count)d resources published.", published
-            )
+            ngettext("%(count)d resource published.", "%(count)d resources published.", published)
             % {"count": published},
             messages.SUCCESS,
         )

@@ -130,9 +130,7 @@ def _display(resource: Resource, field: models.Field) -> str:
 
 def resource_snapshot(resource: Resource) -> dict[str, tuple[str, str]]:
     """Every content field of ``resource`` as ``{name: (label, readable value)}``."""
-    snapshot = {
-        f.name: (str(f.verbose_name), _display(resource, f)) for f in _content_fields()
-    }
+    snapshot = {f.name: (str(f.verbose_name), _display(resource, f)) for f in _content_fields()}
     for name in M2M_FIELDS:
         field = Resource._meta.get_field(name)
         items = sorted(str(item) for item in getattr(resource, name).all())
@@ -377,8 +375,10 @@ def feedback_accept(*, feedback: Feedback, user: AbstractBaseUser) -> Resource:
         if feedback.resource is None:
             raise CurationError(_("The listing this report was about no longer exists."))
         target = feedback.resource
-        draft = target if target.draft_of_id or target.status == PublicationStatus.DRAFT else (
-            resource_change_start(resource=target, user=user)
+        draft = (
+            target
+            if target.draft_of_id or target.status == PublicationStatus.DRAFT
+            else (resource_change_start(resource=target, user=user))
         )
         draft.internal_notes = "\n\n".join(p for p in (draft.internal_notes, note) if p)
         draft._history_user = user

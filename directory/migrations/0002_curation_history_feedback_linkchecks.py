@@ -11,334 +11,1024 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LinkCheck',
+            name="LinkCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500, unique=True)),
-                ('result', models.CharField(choices=[('ok', 'Working'), ('redirected', 'Working, temporarily redirected'), ('moved', 'Moved permanently'), ('broken', 'Broken')], max_length=10)),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('final_url', models.URLField(blank=True, max_length=2000)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('checked_at', models.DateTimeField(db_index=True)),
-                ('failures', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, unique=True)),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("ok", "Working"),
+                            ("redirected", "Working, temporarily redirected"),
+                            ("moved", "Moved permanently"),
+                            ("broken", "Broken"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("final_url", models.URLField(blank=True, max_length=2000)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                ("checked_at", models.DateTimeField(db_index=True)),
+                ("failures", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['url'],
+                "ordering": ["url"],
             },
         ),
         migrations.CreateModel(
-            name='DueForVerification',
-            fields=[
-            ],
+            name="DueForVerification",
+            fields=[],
             options={
-                'verbose_name': 'listing due for verification',
-                'verbose_name_plural': 'verification queue',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "listing due for verification",
+                "verbose_name_plural": "verification queue",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('directory.resource',),
+            bases=("directory.resource",),
         ),
         migrations.AlterModelOptions(
-            name='resource',
-            options={'ordering': ['name', 'id'], 'permissions': [('publish_resource', 'Can review and publish resources'), ('verify_resource', 'Can record that a resource was verified'), ('run_checks', 'Can run link and contact checks'), ('import_directory', 'Can import HSDS or CSV files')]},
+            name="resource",
+            options={
+                "ordering": ["name", "id"],
+                "permissions": [
+                    ("publish_resource", "Can review and publish resources"),
+                    ("verify_resource", "Can record that a resource was verified"),
+                    ("run_checks", "Can run link and contact checks"),
+                    ("import_directory", "Can import HSDS or CSV files"),
+                ],
+            },
         ),
         migrations.AddField(
-            model_name='resource',
-            name='draft_of',
-            field=models.ForeignKey(blank=True, editable=False, help_text='The live listing this draft proposes to change.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='draft_changes', to='directory.resource'),
+            model_name="resource",
+            name="draft_of",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                help_text="The live listing this draft proposes to change.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="draft_changes",
+                to="directory.resource",
+            ),
         ),
         migrations.AddField(
-            model_name='resource',
-            name='last_verified_how',
-            field=models.CharField(blank=True, choices=[('called', 'Called the service'), ('website', 'Checked the website'), ('organization', 'Organization confirmed')], max_length=20, verbose_name='verified how'),
+            model_name="resource",
+            name="last_verified_how",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("called", "Called the service"),
+                    ("website", "Checked the website"),
+                    ("organization", "Organization confirmed"),
+                ],
+                max_length=20,
+                verbose_name="verified how",
+            ),
         ),
         migrations.AddField(
-            model_name='resource',
-            name='review_comment',
-            field=models.TextField(blank=True, help_text="The editor's comment when a draft is returned."),
+            model_name="resource",
+            name="review_comment",
+            field=models.TextField(
+                blank=True, help_text="The editor's comment when a draft is returned."
+            ),
         ),
         migrations.AddField(
-            model_name='resource',
-            name='review_state',
-            field=models.CharField(choices=[('editing', 'Being edited'), ('submitted', 'Submitted for review'), ('returned', 'Returned with comments')], default='editing', max_length=10),
+            model_name="resource",
+            name="review_state",
+            field=models.CharField(
+                choices=[
+                    ("editing", "Being edited"),
+                    ("submitted", "Submitted for review"),
+                    ("returned", "Returned with comments"),
+                ],
+                default="editing",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='resource',
-            name='view_count',
+            model_name="resource",
+            name="view_count",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('action', models.CharField(choices=[('submitted', 'Submitted for review'), ('published', 'Published'), ('returned', 'Returned with comments'), ('archived', 'Archived'), ('verified', 'Verified'), ('reverted', 'Reverted'), ('imported', 'Imported'), ('merged', 'Merged'), ('fb_accepted', 'Feedback accepted'), ('fb_rejected', 'Feedback rejected'), ('fb_spam', 'Feedback marked as spam')], max_length=12)),
-                ('object_repr', models.CharField(max_length=200)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resource', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit_events', to='directory.resource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted for review"),
+                            ("published", "Published"),
+                            ("returned", "Returned with comments"),
+                            ("archived", "Archived"),
+                            ("verified", "Verified"),
+                            ("reverted", "Reverted"),
+                            ("imported", "Imported"),
+                            ("merged", "Merged"),
+                            ("fb_accepted", "Feedback accepted"),
+                            ("fb_rejected", "Feedback rejected"),
+                            ("fb_spam", "Feedback marked as spam"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("object_repr", models.CharField(max_length=200)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit_events",
+                        to="directory.resource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalContactChannel',
+            name="HistoricalContactChannel",
             fields=[
-                ('id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('kind', models.CharField(choices=[('phone', 'Call'), ('text', 'Text'), ('chat', 'Chat'), ('tty', 'TTY'), ('videophone', 'Videophone'), ('email', 'Email'), ('web_form', 'Web form')], max_length=12)),
-                ('value', models.CharField(help_text='A number (any common format), a URL or an email address.', max_length=500)),
-                ('vanity', models.CharField(blank=True, help_text='How the number is advertised, e.g. 1-800-950-NAMI.', max_length=40)),
-                ('instructions', models.CharField(blank=True, help_text='e.g. “Text HOME”, “Veterans press 1”.', max_length=300)),
-                ('keyword', models.CharField(blank=True, help_text='A word to pre-fill in a text message, e.g. HOME.', max_length=40)),
-                ('needs_verification', models.BooleanField(default=False)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('language', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.language')),
-                ('resource', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.resource')),
+                ("id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("phone", "Call"),
+                            ("text", "Text"),
+                            ("chat", "Chat"),
+                            ("tty", "TTY"),
+                            ("videophone", "Videophone"),
+                            ("email", "Email"),
+                            ("web_form", "Web form"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "value",
+                    models.CharField(
+                        help_text="A number (any common format), a URL or an email address.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "vanity",
+                    models.CharField(
+                        blank=True,
+                        help_text="How the number is advertised, e.g. 1-800-950-NAMI.",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "instructions",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. “Text HOME”, “Veterans press 1”.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "keyword",
+                    models.CharField(
+                        blank=True,
+                        help_text="A word to pre-fill in a text message, e.g. HOME.",
+                        max_length=40,
+                    ),
+                ),
+                ("needs_verification", models.BooleanField(default=False)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "language",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.language",
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.resource",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical contact channel',
-                'verbose_name_plural': 'historical contact channels',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalLocation',
-            fields=[
-                ('id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('address_1', models.CharField(max_length=200)),
-                ('address_2', models.CharField(blank=True, max_length=200)),
-                ('city', models.CharField(max_length=100)),
-                ('state', models.CharField(max_length=2)),
-                ('postal_code', models.CharField(max_length=10)),
-                ('country', models.CharField(default='US', max_length=2)),
-                ('latitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)])),
-                ('longitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)])),
-                ('accessibility', models.TextField(blank=True, help_text='Step-free access, parking, hearing loops… (HSDS accessibility)')),
-                ('transportation', models.CharField(blank=True, max_length=300)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resource', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.resource')),
-            ],
-            options={
-                'verbose_name': 'historical location',
-                'verbose_name_plural': 'historical locations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalOrganization',
-            fields=[
-                ('seed_values', models.JSONField(blank=True, default=dict, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=200)),
-                ('alternate_name', models.CharField(blank=True, max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('website', models.URLField(blank=True, max_length=500)),
-                ('email', models.EmailField(blank=True, help_text='A public contact address.', max_length=254)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical organization',
-                'verbose_name_plural': 'historical organizations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalResource',
-            fields=[
-                ('seed_values', models.JSONField(blank=True, default=dict, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=200)),
-                ('alternate_name', models.CharField(blank=True, max_length=200)),
-                ('summary', models.CharField(help_text='One or two plain sentences shown in search results.', max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('email', models.EmailField(blank=True, help_text='A public contact address.', max_length=254)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('archived', 'Archived')], default='draft', max_length=10)),
-                ('urgency', models.CharField(choices=[('crisis', 'Crisis now'), ('soon', 'Support soon'), ('learn', 'Information and learning')], default='soon', max_length=10)),
-                ('cost', models.CharField(blank=True, choices=[('free', 'Free'), ('sliding_scale', 'Sliding scale'), ('insurance', 'Insurance accepted'), ('paid', 'Paid'), ('varies', 'Varies'), ('', 'Not stated')], max_length=20)),
-                ('eligibility', models.TextField(blank=True, help_text='HSDS: eligibility_description')),
-                ('fees', models.TextField(blank=True, help_text='HSDS: fees_description')),
-                ('application_process', models.TextField(blank=True)),
-                ('minimum_age', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(130)])),
-                ('maximum_age', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(130)])),
-                ('open_24_7', models.BooleanField(default=False, verbose_name='open 24/7')),
-                ('time_zone', models.CharField(default='America/New_York', max_length=64, validators=[directory.models.validate_time_zone])),
-                ('hours_notes', models.CharField(blank=True, help_text='e.g. “Closed on some holidays.”', max_length=300)),
-                ('last_verified_on', models.DateField(blank=True, null=True)),
-                ('verification_source', models.CharField(blank=True, help_text='Where the facts were checked (URL or note).', max_length=500)),
-                ('last_verified_how', models.CharField(blank=True, choices=[('called', 'Called the service'), ('website', 'Checked the website'), ('organization', 'Organization confirmed')], max_length=20, verbose_name='verified how')),
-                ('needs_verification', models.BooleanField(db_index=True, default=False)),
-                ('internal_notes', models.TextField(blank=True, help_text='For curators; never published.')),
-                ('is_synthetic', models.BooleanField(default=False, editable=False, help_text='Generated for benchmarks; never real.')),
-                ('review_state', models.CharField(choices=[('editing', 'Being edited'), ('submitted', 'Submitted for review'), ('returned', 'Returned with comments')], default='editing', max_length=10)),
-                ('review_comment', models.TextField(blank=True, help_text="The editor's comment when a draft is returned.")),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('draft_of', models.ForeignKey(blank=True, db_constraint=False, editable=False, help_text='The live listing this draft proposes to change.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.resource')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kind', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'taxonomy__code': 'kind'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.taxonomyterm')),
-                ('last_verified_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.organization')),
-            ],
-            options={
-                'verbose_name': 'historical resource',
-                'verbose_name_plural': 'historical resources',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalResource_audiences',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='directory.historicalresource')),
-                ('resource', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.resource')),
-                ('taxonomyterm', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.taxonomyterm')),
-            ],
-            options={
-                'verbose_name': 'HistoricalResource_audiences',
+                "verbose_name": "historical contact channel",
+                "verbose_name_plural": "historical contact channels",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalResource_languages',
+            name="HistoricalLocation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='directory.historicalresource')),
-                ('language', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.language')),
-                ('resource', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.resource')),
+                ("id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("address_1", models.CharField(max_length=200)),
+                ("address_2", models.CharField(blank=True, max_length=200)),
+                ("city", models.CharField(max_length=100)),
+                ("state", models.CharField(max_length=2)),
+                ("postal_code", models.CharField(max_length=10)),
+                ("country", models.CharField(default="US", max_length=2)),
+                (
+                    "latitude",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-90),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-180),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                    ),
+                ),
+                (
+                    "accessibility",
+                    models.TextField(
+                        blank=True,
+                        help_text="Step-free access, parking, hearing loops… (HSDS accessibility)",
+                    ),
+                ),
+                ("transportation", models.CharField(blank=True, max_length=300)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.resource",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalResource_languages',
+                "verbose_name": "historical location",
+                "verbose_name_plural": "historical locations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalResource_topics',
+            name="HistoricalOrganization",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='directory.historicalresource')),
-                ('resource', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.resource')),
-                ('taxonomyterm', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.taxonomyterm')),
+                ("seed_values", models.JSONField(blank=True, default=dict, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=200)),
+                ("alternate_name", models.CharField(blank=True, max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("website", models.URLField(blank=True, max_length=500)),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, help_text="A public contact address.", max_length=254
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalResource_topics',
+                "verbose_name": "historical organization",
+                "verbose_name_plural": "historical organizations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSchedule',
+            name="HistoricalResource",
             fields=[
-                ('id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
-                ('opens_at', models.TimeField()),
-                ('closes_at', models.TimeField()),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resource', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.resource')),
+                ("seed_values", models.JSONField(blank=True, default=dict, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=200)),
+                ("alternate_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "summary",
+                    models.CharField(
+                        help_text="One or two plain sentences shown in search results.",
+                        max_length=300,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("url", models.URLField(blank=True, max_length=500)),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, help_text="A public contact address.", max_length=254
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("archived", "Archived"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[
+                            ("crisis", "Crisis now"),
+                            ("soon", "Support soon"),
+                            ("learn", "Information and learning"),
+                        ],
+                        default="soon",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "cost",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("free", "Free"),
+                            ("sliding_scale", "Sliding scale"),
+                            ("insurance", "Insurance accepted"),
+                            ("paid", "Paid"),
+                            ("varies", "Varies"),
+                            ("", "Not stated"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "eligibility",
+                    models.TextField(blank=True, help_text="HSDS: eligibility_description"),
+                ),
+                ("fees", models.TextField(blank=True, help_text="HSDS: fees_description")),
+                ("application_process", models.TextField(blank=True)),
+                (
+                    "minimum_age",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(130)],
+                    ),
+                ),
+                (
+                    "maximum_age",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(130)],
+                    ),
+                ),
+                ("open_24_7", models.BooleanField(default=False, verbose_name="open 24/7")),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="America/New_York",
+                        max_length=64,
+                        validators=[directory.models.validate_time_zone],
+                    ),
+                ),
+                (
+                    "hours_notes",
+                    models.CharField(
+                        blank=True, help_text="e.g. “Closed on some holidays.”", max_length=300
+                    ),
+                ),
+                ("last_verified_on", models.DateField(blank=True, null=True)),
+                (
+                    "verification_source",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where the facts were checked (URL or note).",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "last_verified_how",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("called", "Called the service"),
+                            ("website", "Checked the website"),
+                            ("organization", "Organization confirmed"),
+                        ],
+                        max_length=20,
+                        verbose_name="verified how",
+                    ),
+                ),
+                ("needs_verification", models.BooleanField(db_index=True, default=False)),
+                (
+                    "internal_notes",
+                    models.TextField(blank=True, help_text="For curators; never published."),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        default=False,
+                        editable=False,
+                        help_text="Generated for benchmarks; never real.",
+                    ),
+                ),
+                (
+                    "review_state",
+                    models.CharField(
+                        choices=[
+                            ("editing", "Being edited"),
+                            ("submitted", "Submitted for review"),
+                            ("returned", "Returned with comments"),
+                        ],
+                        default="editing",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "review_comment",
+                    models.TextField(
+                        blank=True, help_text="The editor's comment when a draft is returned."
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "draft_of",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        help_text="The live listing this draft proposes to change.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.resource",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"taxonomy__code": "kind"},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.taxonomyterm",
+                    ),
+                ),
+                (
+                    "last_verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical schedule',
-                'verbose_name_plural': 'historical schedules',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical resource",
+                "verbose_name_plural": "historical resources",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalServiceArea',
+            name="HistoricalResource_audiences",
             fields=[
-                ('id', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('scope', models.CharField(choices=[('national', 'Nationwide (US)'), ('state', 'State'), ('county', 'County'), ('city', 'City'), ('zip', 'ZIP code')], max_length=10)),
-                ('state', models.CharField(blank=True, help_text='Two-letter USPS code, e.g. CA.', max_length=2)),
-                ('name', models.CharField(blank=True, help_text='County or city name.', max_length=200)),
-                ('postal_code', models.CharField(blank=True, max_length=5)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resource', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.resource')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="directory.historicalresource",
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.resource",
+                    ),
+                ),
+                (
+                    "taxonomyterm",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.taxonomyterm",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical service area',
-                'verbose_name_plural': 'historical service areas',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "HistoricalResource_audiences",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="HistoricalResource_languages",
             fields=[
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('suggestion', 'Suggested resource'), ('problem', 'Problem report')], max_length=12)),
-                ('problem', models.CharField(blank=True, choices=[('wrong_number', 'A phone number or link is wrong'), ('closed', 'It has closed or no longer exists'), ('wrong_hours', 'The hours are wrong'), ('other', 'Something else')], max_length=20)),
-                ('message', models.TextField(blank=True)),
-                ('suggested_name', models.CharField(blank=True, max_length=200)),
-                ('suggested_organization', models.CharField(blank=True, max_length=200)),
-                ('suggested_url', models.URLField(blank=True, max_length=500)),
-                ('suggested_phone', models.CharField(blank=True, max_length=40)),
-                ('contact_email', models.EmailField(blank=True, help_text="Private: for curators' follow-up questions only.", max_length=254)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('spam', 'Spam')], db_index=True, default='open', max_length=10)),
-                ('status_reason', models.TextField(blank=True, help_text='Why it was rejected.')),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('draft', models.ForeignKey(blank=True, help_text='The draft or draft change created when it was accepted.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='directory.resource')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resource', models.ForeignKey(blank=True, help_text='The listing a problem report is about.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='feedback', to='directory.resource')),
-                ('suggested_kind', models.ForeignKey(blank=True, limit_choices_to={'taxonomy__code': 'kind'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='directory.taxonomyterm')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="directory.historicalresource",
+                    ),
+                ),
+                (
+                    "language",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.language",
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.resource",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'public feedback',
-                'verbose_name_plural': 'public feedback',
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['suggestion', 'problem'])), name='feedback_kind_valid'), models.CheckConstraint(condition=models.Q(('status__in', ['open', 'accepted', 'rejected', 'spam'])), name='feedback_status_valid')],
+                "verbose_name": "HistoricalResource_languages",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalResource_topics",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="directory.historicalresource",
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.resource",
+                    ),
+                ),
+                (
+                    "taxonomyterm",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.taxonomyterm",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalResource_topics",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalSchedule",
+            fields=[
+                ("id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ]
+                    ),
+                ),
+                ("opens_at", models.TimeField()),
+                ("closes_at", models.TimeField()),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.resource",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical schedule",
+                "verbose_name_plural": "historical schedules",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalServiceArea",
+            fields=[
+                ("id", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("national", "Nationwide (US)"),
+                            ("state", "State"),
+                            ("county", "County"),
+                            ("city", "City"),
+                            ("zip", "ZIP code"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        blank=True, help_text="Two-letter USPS code, e.g. CA.", max_length=2
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(blank=True, help_text="County or city name.", max_length=200),
+                ),
+                ("postal_code", models.CharField(blank=True, max_length=5)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.resource",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical service area",
+                "verbose_name_plural": "historical service areas",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Feedback",
+            fields=[
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("suggestion", "Suggested resource"),
+                            ("problem", "Problem report"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "problem",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("wrong_number", "A phone number or link is wrong"),
+                            ("closed", "It has closed or no longer exists"),
+                            ("wrong_hours", "The hours are wrong"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("suggested_name", models.CharField(blank=True, max_length=200)),
+                ("suggested_organization", models.CharField(blank=True, max_length=200)),
+                ("suggested_url", models.URLField(blank=True, max_length=500)),
+                ("suggested_phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "contact_email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Private: for curators' follow-up questions only.",
+                        max_length=254,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("spam", "Spam"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("status_reason", models.TextField(blank=True, help_text="Why it was rejected.")),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "draft",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The draft or draft change created when it was accepted.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="directory.resource",
+                    ),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The listing a problem report is about.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="feedback",
+                        to="directory.resource",
+                    ),
+                ),
+                (
+                    "suggested_kind",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"taxonomy__code": "kind"},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="directory.taxonomyterm",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "public feedback",
+                "verbose_name_plural": "public feedback",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["suggestion", "problem"])),
+                        name="feedback_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["open", "accepted", "rejected", "spam"])
+                        ),
+                        name="feedback_status_valid",
+                    ),
+                ],
             },
         ),
     ]
