@@ -7,6 +7,21 @@ from django.test import Client
 from directory.seed import load_seed
 
 
+def pytest_report_header(config) -> str:
+    from django.db import connection
+
+    return f"database engine: {connection.vendor} ({connection.settings_dict['NAME']})"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Serve static files unhashed in tests, so no collectstatic run is needed."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def seeded(db):
     """The real seed data, loaded as `make run` loads it."""
