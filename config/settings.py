@@ -224,6 +224,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = env_bool("DJANGO_AXES_VERBOSE", False)
 
 # --- REST framework ----------------------------------------------------------
 REST_FRAMEWORK = {

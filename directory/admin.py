@@ -627,11 +627,11 @@ class VerificationQueueAdmin(VerifyActions, admin.ModelAdmin):
     action_form = CurationActionForm
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return Resource.objects.verification_queue()
+        return DueForVerification.objects.verification_queue()
 
     def get_ordering(self, request: HttpRequest) -> list:
         # The queue's own order; the admin would otherwise re-sort by name.
-        return list(Resource.objects.verification_queue().query.order_by)
+        return list(DueForVerification.objects.verification_queue().query.order_by)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
