@@ -166,7 +166,11 @@ class RevertibleHistoryAdmin(SimpleHistoryAdmin):
             raise Http404
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
-        record = get_object_or_404(self.model.history.filter(pk=obj.pk), history_id=history_id)
+        # A history row's own pk is history_id; the object's pk is a plain field.
+        pk_name = self.opts.pk.attname
+        record = get_object_or_404(
+            self.model.history.filter(**{pk_name: obj.pk}), history_id=history_id
+        )
         try:
             services.history_revert(record=record, user=request.user)
         except ValidationError as error:

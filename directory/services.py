@@ -325,6 +325,9 @@ def resource_verify(
 def history_revert(*, record: Any, user: AbstractBaseUser) -> models.Model:
     """Restore the object of a history ``record`` to that version, as a new history entry."""
     obj = record.instance
+    # The rebuilt instance looks new to Django; it is an existing row (or a
+    # deleted one coming back, which the update-or-insert of save() handles).
+    obj._state.adding = not type(obj).objects.filter(pk=obj.pk).exists()
     m2m_fields = list(getattr(record, "_history_m2m_fields", []))
     if m2m_fields:
         obj.skip_history_when_saving = True
