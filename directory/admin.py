@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -23,6 +24,8 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from directory import services
+from directory.hsds_export import hsds_export
+from directory.hsds_import import ImportFileError, hsds_import
 from directory.models import (
     AuditEvent,
     ContactChannel,
@@ -187,6 +190,19 @@ class RevertibleHistoryAdmin(SimpleHistoryAdmin):
         )
 
 
+class HSDSImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("HSDS file"),
+        help_text=_(
+            "JSON (a service or organization, a list of them, or an HSDS page) or the CSV "
+            "tabular form as a .zip."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Dry run: check and report, change nothing"), required=False, initial=True
+    )
+
+
 class CurationActionForm(ActionForm):
     """The admin's action bar, with the note some curation actions take."""
 
@@ -334,9 +350,12 @@ class ResourceAdmin(VerifyActions, RevertibleHistoryAdmin):
         "verified_by_calling",
         "verified_on_website",
         "verified_by_organization",
+        "export_json",
+        "export_csv",
     )
     action_form = CurationActionForm
     change_form_template = "admin/directory/resource/change_form.html"
+    change_list_template = "admin/directory/resource/change_list.html"
     history_list_display = ("status",)
     fieldsets = (
         (None, {"fields": ("name", "slug", "alternate_name", "organization", "status")}),
@@ -491,6 +510,16 @@ class ResourceAdmin(VerifyActions, RevertibleHistoryAdmin):
             )
 
         return [
+            path(
+                "import-hsds/",
+                self.admin_site.admin_view(self.import_hsds_view),
+                name="directory_resource_import_hsds",
+            ),
+            path(
+                "export-hsds/<str:format>/",
+                self.admin_site.admin_view(self.export_hsds_view),
+                name="directory_resource_export_hsds",
+            ),
             view("propose-change", self.propose_change_view),
             view("submit", self.submit_view),
             view("publish", self.publish_view),
@@ -572,6 +601,68 @@ class ResourceAdmin(VerifyActions, RevertibleHistoryAdmin):
             obj.draft_changes.first() if obj is not None and obj.draft_of_id is None else None
         )
         return super().render_change_form(request, context, *args, **kwargs)
+
+    # --- HSDS import and export ------------------------------------------------
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("directory.import_directory")
+
+    def import_hsds_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload an HSDS file; a dry run first, then the real import."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = HSDSImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = hsds_import(
+                    data=upload.read(),
+                    filename=upload.name,
+                    dry_run=form.cleaned_data["dry_run"],
+                    user=request.user,
+                )
+            except ImportFileError as error:
+                form.add_error("file", str(error))
+            else:
+                if report.committed:
+                    self.message_user(request, _("Imported."), messages.SUCCESS)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import Open Referral HSDS data"),
+            "form": form,
+            "report": report,
+        }
+        status = 400 if form.errors or (report and report.errors) else 200
+        return TemplateResponse(
+            request, "admin/directory/resource/import_hsds.html", context, status=status
+        )
+
+    def export_hsds_view(self, request: HttpRequest, format: str) -> HttpResponse:
+        """The whole directory as an HSDS JSON file or a zip of CSV tables."""
+        if not self.has_view_permission(request) or format not in ("json", "csv"):
+            raise PermissionDenied
+        return self._export_response(hsds_export(format=format), format)
+
+    @staticmethod
+    def _export_response(data: bytes, format: str) -> HttpResponse:
+        stamp = timezone.localdate().isoformat()
+        content_type = "application/zip" if format == "csv" else "application/json"
+        extension = "zip" if format == "csv" else "json"
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="ally-directory-hsds-{stamp}.{extension}"'
+        )
+        return response
+
+    @admin.action(description=_("Export selected as HSDS JSON"), permissions=["view"])
+    def export_json(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return self._export_response(hsds_export(format="json", resources=queryset), "json")
+
+    @admin.action(description=_("Export selected as HSDS CSV (zip)"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return self._export_response(hsds_export(format="csv", resources=queryset), "csv")
 
     # --- Bulk actions --------------------------------------------------------
 

@@ -407,33 +407,42 @@ class _Importer:
                     "location belongs to a service. Import the service with its locations.",
                 )
                 continue
-            errors = hsds.validation_errors(document, kind)
-            for message in errors:
+            for message in hsds.validation_errors(document, kind):
                 where, _, text = message.partition(": ")
                 self.problem(label, where.removeprefix("$").lstrip("."), text)
-            if not errors:
-                valid.append((index, kind, document))
+            # Even a document that breaks the schema is checked against our own
+            # rules, so one run reports every problem of the file.
+            valid.append((index, kind, document))
 
         for kind_order in ("taxonomy", "taxonomy_term", "organization", "service"):
             for index, kind, document in valid:
                 if kind != kind_order:
                     continue
                 label = _label(PLURALS[kind], index, document)
-                if kind == "taxonomy":
-                    self.taxonomy(document, label=label)
-                elif kind == "taxonomy_term":
-                    self.term(document, label=label)
-                elif kind == "organization":
-                    organization = self.organization(document, label=label)
-                    for position, service in enumerate(document.get("services") or []):
-                        self.service(
-                            service,
-                            label=f"{label}.services[{position}]"
-                            + (f" “{service.get('name')}”" if service.get("name") else ""),
-                            organization=organization,
-                        )
-                else:
-                    self.service(document, label=label)
+                try:
+                    self.document(kind, document, label)
+                except (AttributeError, TypeError, ValueError, KeyError):
+                    # Values of the wrong shape, which the schema check has
+                    # already reported for this record.
+                    if not self.report.errors:
+                        raise
+
+    def document(self, kind: str, document: dict[str, Any], label: str) -> None:
+        if kind == "taxonomy":
+            self.taxonomy(document, label=label)
+        elif kind == "taxonomy_term":
+            self.term(document, label=label)
+        elif kind == "organization":
+            organization = self.organization(document, label=label)
+            for position, service in enumerate(document.get("services") or []):
+                name = service.get("name")
+                self.service(
+                    service,
+                    label=f"{label}.services[{position}]" + (f" “{name}”" if name else ""),
+                    organization=organization,
+                )
+        else:
+            self.service(document, label=label)
 
     def taxonomy(self, document: dict[str, Any], *, label: str, code: str = "") -> Taxonomy | None:
         pk = _uuid(document.get("id"))
@@ -562,6 +571,11 @@ class _Importer:
             duplicate = self._duplicate(document, values)
             if duplicate is not None:
                 resource, reason = duplicate
+                if resource.pk in self.claimed:
+                    self.problem(
+                        label, "", f"The same listing as {self.claimed[resource.pk]} ({reason})."
+                    )
+                    return
                 self.report.merges.append(MergeProposal(label, resource, reason))
                 from directory.services import resource_change_start
 
