@@ -39,6 +39,7 @@ from directory.models import (
     Resource,
     ReviewState,
     Schedule,
+    SearchSynonym,
     ServiceArea,
     Taxonomy,
     TaxonomyTerm,
@@ -1014,6 +1015,15 @@ class LinkCheckAdmin(ReadOnlyAdmin):
     list_display = ("url", "result", "status_code", "final_url", "failures", "checked_at")
     list_filter = ("result",)
     search_fields = ("url", "final_url")
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    """Curated synonyms: what people type, and what search also looks for."""
+
+    list_display = ("term", "expansions", "updated_at")
+    search_fields = ("term", "expansions")
+    readonly_fields = ("updated_at",)
 
 
 admin.site.site_header = _("Ally Directory curation")

@@ -8,7 +8,9 @@ class DirectoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from directory import search
         from directory.roles import sync_roles_after_migrate
 
+        search.connect_signals()
         # Runs after auth's own post_migrate handler has created the permissions.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="directory.sync_roles")

@@ -8,23 +8,22 @@ its HSDS ``id``.
 
 from __future__ import annotations
 
-import datetime
 import uuid
 import zoneinfo
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from directory import phones
+from directory import phones, places
 
 
 def validate_time_zone(value: str) -> None:
@@ -298,6 +297,98 @@ class ResourceQuerySet(models.QuerySet):
             "topics", "audiences", "languages", "channels", "schedules", "service_areas"
         )
 
+    def search(self, q: str | None) -> ResourceQuerySet:
+        """Resources matching what someone typed, best first, as ``search_rank``.
+
+        The one public search entry point; ``directory.search`` explains the
+        stages (synonyms, typo correction, per-engine full-text index,
+        ranking). Blank ``q`` changes nothing. Apply it after other filters:
+        the ranking window of very common words is taken over this queryset.
+        """
+        from directory.search import search_queryset
+
+        return search_queryset(self, q)
+
+    def open_now(self, at: datetime | None = None) -> ResourceQuerySet:
+        """Open 24/7, or open at ``at`` (default now) by weekly hours in their own time zone.
+
+        Each time zone's local weekday and time at ``at`` is worked out here,
+        zones that share them are grouped, and one subquery over the weekly
+        hours asks which resources have an open slot: same-day slots, and
+        slots past midnight (``closes_at`` before ``opens_at``) from the day
+        before.
+        """
+        at = at or timezone.now()
+        local_times: dict[tuple[int, time], list[str]] = {}
+        for zone in sorted(zoneinfo.available_timezones()):
+            local = at.astimezone(zoneinfo.ZoneInfo(zone))
+            local_times.setdefault(
+                (local.weekday(), local.time().replace(tzinfo=None)), []
+            ).append(zone)
+        slot = Q()
+        for (weekday, now), zones in local_times.items():
+            starts_today = Q(weekday=weekday, opens_at__lte=now) & (
+                Q(closes_at__gt=now) | Q(closes_at__lt=F("opens_at"))
+            )
+            from_yesterday = Q(
+                weekday=(weekday - 1) % 7, closes_at__lt=F("opens_at"), closes_at__gt=now
+            )
+            slot |= Q(resource__time_zone__in=zones) & (starts_today | from_yesterday)
+        open_slots = Schedule.objects.filter(slot).values("resource_id")
+        return self.filter(Q(open_24_7=True) | Q(pk__in=open_slots))
+
+    def serving_states(self, states: list[str]) -> ResourceQuerySet:
+        """Resources available in any of ``states`` (USPS codes).
+
+        Nationwide resources, and those with a service area or a location there.
+        """
+        states = [s.upper() for s in states]
+        areas = ServiceArea.objects.filter(
+            Q(resource=OuterRef("pk")) & (Q(scope=AreaScope.NATIONAL) | Q(state__in=states))
+        )
+        located = Location.objects.filter(resource=OuterRef("pk"), state__in=states)
+        return self.filter(Exists(areas) | Exists(located))
+
+    def near(self, place: places.Place, radius_miles: float) -> ResourceQuerySet:
+        """Resources that serve ``place``, with ``distance_miles`` to their nearest location.
+
+        Matches national resources, state-wide ones in the place's state,
+        county, city and ZIP areas that name the place, and resources with a
+        location within ``radius_miles``. ``distance_miles`` is None for
+        resources with no location on the map.
+        """
+        area = Q(scope=AreaScope.NATIONAL)
+        if place.state:
+            area |= Q(scope=AreaScope.STATE, state=place.state)
+            if place.county:
+                county = place.county.removesuffix(" County")
+                area |= Q(scope=AreaScope.COUNTY, state=place.state) & (
+                    Q(name__iexact=county) | Q(name__iexact=f"{county} County")
+                )
+            if place.city:
+                area |= Q(scope=AreaScope.CITY, state=place.state, name__iexact=place.city)
+        if place.zip_code:
+            area |= Q(scope=AreaScope.ZIP, postal_code=place.zip_code)
+        min_lat, max_lat, min_lon, max_lon = places.bounding_box(place, radius_miles)
+        nearby = (
+            Location.objects.filter(
+                resource=OuterRef("pk"),
+                latitude__range=(min_lat, max_lat),
+                longitude__range=(min_lon, max_lon),
+            )
+            .annotate(distance=places.distance_expression(place))
+            .filter(distance__lte=radius_miles)
+        )
+        nearest = (
+            Location.objects.filter(resource=OuterRef("pk"), latitude__isnull=False)
+            .annotate(distance=places.distance_expression(place))
+            .order_by("distance")
+            .values("distance")[:1]
+        )
+        return self.filter(
+            Exists(ServiceArea.objects.filter(area, resource=OuterRef("pk"))) | Exists(nearby)
+        ).annotate(distance_miles=Subquery(nearest, output_field=models.FloatField()))
+
 
 class Resource(SeededModel, TimeStampedModel):
     """A help resource (HSDS ``service``).
@@ -481,7 +572,7 @@ class Resource(SeededModel, TimeStampedModel):
         return age.days > verification_period(self.urgency)
 
     @property
-    def verification_due_on(self) -> datetime.date | None:
+    def verification_due_on(self) -> date | None:
         if self.last_verified_on is None:
             return None
         return self.last_verified_on + timedelta(days=verification_period(self.urgency))
@@ -762,6 +853,8 @@ class Location(models.Model):
                 name="location_coordinates_paired",
             ),
         ]
+        # Serves the bounding box of "near" searches.
+        indexes = [models.Index(fields=["latitude", "longitude"], name="location_coordinates_idx")]
 
     def __str__(self) -> str:
         return self.name or f"{self.address_1}, {self.city}"
@@ -936,3 +1029,98 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.get_action_display()}"
+
+
+class SearchSynonym(models.Model):
+    """A curated rewrite of what people type into what listings say.
+
+    ``term`` is a word or phrase as people type it ("suicidal", "vet",
+    "my friend is gay" is not a term; "gay" is); ``expansions`` lists the
+    words or phrases a search for it also looks for. Matching the original
+    term is always kept, so a synonym can only widen a search.
+    """
+
+    term = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text=_("A word or short phrase as people type it, e.g. “suicidal” or “vet”."),
+    )
+    expansions = models.CharField(
+        max_length=500,
+        help_text=_(
+            "Comma-separated words or phrases to look for as well, "
+            "e.g. “suicide, crisis”. Phrases match as phrases."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.expansions}"
+
+    def clean(self) -> None:
+        from directory.search import tokenize
+
+        self.term = " ".join(tokenize(self.term))
+        if not self.term:
+            raise ValidationError({"term": _("Enter a word or phrase made of letters or digits.")})
+        if not self.expansion_list():
+            raise ValidationError({"expansions": _("Enter at least one word or phrase.")})
+
+    def expansion_list(self) -> list[str]:
+        """The expansions, normalized like search input, without empties or the term itself."""
+        from directory.search import tokenize
+
+        seen: list[str] = []
+        for part in self.expansions.split(","):
+            phrase = " ".join(tokenize(part))
+            if phrase and phrase != self.term and phrase not in seen:
+                seen.append(phrase)
+        return seen
+
+
+class SearchWord(models.Model):
+    """The vocabulary of indexed words, for "did you mean" and typo correction.
+
+    Rebuilt by ``manage.py rebuild_search_index`` and extended as resources
+    are saved; ``document_count`` is how many published resources use the
+    word (exact after a rebuild, a lower bound in between).
+    """
+
+    word = models.CharField(max_length=100, primary_key=True)
+    stem = models.CharField(max_length=100, db_index=True)
+    document_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class ResourceSearchDocument(models.Model):
+    """One row of the engine's full-text index for a published or draft resource.
+
+    The table is created and kept current by ``directory.search`` (a
+    weighted ``tsvector`` with a GIN index on PostgreSQL, an FTS5 table on
+    SQLite, both maintained by triggers), so Django does not manage it; this
+    model only lets querysets join to it.
+    """
+
+    resource = models.OneToOneField(
+        Resource,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_column="resource_id",
+        related_name="search_document",
+    )
+
+    class Meta:
+        managed = False
+        db_table = "directory_resource_search"
+
+    def __str__(self) -> str:
+        return str(self.resource_id)

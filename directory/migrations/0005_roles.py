@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("directory", "0002_curation_history_feedback_linkchecks"),
+        ("directory", "0004_curation_history_feedback_linkchecks"),
     ]
 
     operations = [migrations.RunPython(create_roles, delete_roles)]

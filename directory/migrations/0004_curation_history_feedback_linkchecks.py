@@ -12,7 +12,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0001_initial"),
+        ("directory", "0003_default_synonyms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

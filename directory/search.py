@@ -1,0 +1,1126 @@
+"""Full-text search over resources: one entry point, one implementation per engine.
+
+Callers use ``Resource.objects.published().search(q)`` (or the ``q`` filter of
+``directory.filters.ResourceFilterSet``) and never see the engine. This module
+is the only place that knows which database it talks to.
+
+How a search runs, stage by stage:
+
+1. **Understanding the query** (engine-independent, ``parse_query``). The text
+   is normalized (case, accents, NUL and control characters, operators:
+   only letters and digits survive), capped at ``MAX_QUERY_WORDS`` words, and
+   each word checked against the vocabulary of indexed words
+   (``SearchWord``). A word the index has never seen cannot match, so it is
+   corrected to the closest known word by edit distance (preferring common
+   words), which is also the "did you mean" suggestion. Curated synonyms
+   (``SearchSynonym``, edited in the admin) widen a word or phrase into
+   alternatives ("suicidal" → suicide, crisis). Stop-words ("help", "my
+   friend") are dropped unless nothing else is left. The last word, while
+   still being typed, also matches as a prefix.
+2. **Matching** (per engine). All terms must match (AND); the alternatives of
+   one term are ORed. On PostgreSQL the terms become a ``tsquery`` matched
+   against a weighted ``tsvector`` (name A; summary, kind, topics and
+   audiences B; description C) in its own table with a GIN index; on SQLite
+   an FTS5 query against an FTS5 table with the same four fields. Both are
+   kept current by triggers, including when a taxonomy term is renamed, and
+   both ignore accents and stem English words.
+3. **Ranking** with the same intent on both engines: first resources whose
+   name contains a word of the query (``NAME_MATCH_TIER``), then by
+   ``ts_rank`` with the weights above, or ``bm25`` with column weights
+   10/4/4/1, so a name match beats a summary match beats a description
+   match; scores are multiplied by a stored prior favouring resources for
+   anyone (``BROAD_AUDIENCE_BOOST``). Ties are broken by the primary key, so
+   paging never repeats or skips a result.
+4. **Bounding the work for words that nearly every listing contains.** Such
+   a word carries almost no information, and ranking or counting all its
+   matches is what makes naive full-text search slow. When a search matches
+   more than ``RANK_WINDOW`` resources, only a bounded, deterministic window
+   of candidates is ranked: all resources whose *name* matches, plus the
+   first matches by primary key; the rest follow in primary-key order. See
+   ``_PostgresEngine`` for how that stays a single indexed query, and
+   ``count_results`` for the bounded total.
+
+Facets (``facets``), search-as-you-type suggestions (``suggest``) and the
+"did you mean" text (``did_you_mean``) live here too.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import time
+import unicodedata
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import snowballstemmer
+from django.core.cache import cache
+from django.db import connections, models, transaction
+from django.db.models import Count, Expression, FloatField, Value
+from django.db.models.sql.compiler import SQLCompiler
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+# --- Tunables -------------------------------------------------------------
+
+# Words of a query that are used; the rest is ignored (a pasted paragraph
+# must not become a 2,000-term query).
+MAX_QUERY_WORDS = 12
+# Longest single word considered (longer "words" are noise, e.g. pasted hashes).
+MAX_WORD_LENGTH = 40
+# Ranking every match of a word found in most listings is the known trap;
+# above this many matches only a bounded window of candidates is ranked.
+RANK_WINDOW = 500
+# Totals are exact up to this many results, estimated above it.
+EXACT_COUNT_LIMIT = 1000
+# How long a process trusts its copy of the synonyms and the vocabulary
+# when nothing tells it they changed (another process may have changed them).
+KNOWLEDGE_TTL_SECONDS = 300
+
+SEARCH_TABLE = "directory_resource_search"
+
+# A ranking prior stored with each document: resources for anyone (the
+# "anyone" audience) rank this much higher than niche ones with the same text
+# match, so a bare "crisis" puts 988 before a line for one community. A query
+# that names an audience still only matches resources for it.
+BROAD_AUDIENCE_CODE = "anyone"
+BROAD_AUDIENCE_BOOST = 0.25
+# Added to the rank of resources whose name contains a word of the query.
+# BM25's IDF gives words found in most listings almost no weight, which
+# would let a long description outrank a name; the tier keeps names first.
+NAME_MATCH_TIER = 1000.0
+
+# Words that say nothing about which resource is wanted: function words,
+# and words like "help" and "support" that are in nearly every listing, or
+# "my friend", which is how worried people start a query. Dropped unless
+# nothing else is left (then function words alone are dropped).
+FUNCTION_WORDS = frozenset(
+    """
+    a about am an and are as at be been but by can could do does for from get go has
+    have how i im in into is it its me my of on or our please she he her him his so
+    some that the their them there they this to us was we what when where which who
+    with would you your near nearby
+    """.split()  # noqa: SIM905 (a word list reads best as words)
+)
+NOISE_WORDS = frozenset(
+    """
+    help helps helping helpful support supports supporting supported someone
+    somebody friend friends buddy person need needs want wants find finding looking
+    resource resources
+    """.split()  # noqa: SIM905 (a word list reads best as words)
+)
+STOP_WORDS = FUNCTION_WORDS | NOISE_WORDS
+
+_STEMMER = snowballstemmer.stemmer("english")
+_STEM_LOCK = threading.Lock()
+_WORD_RE = re.compile(r"[^\W_]+")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+# --- Text normalization ---------------------------------------------------
+
+
+def normalize_text(text: str) -> str:
+    """Lower-case ``text`` without accents, control characters or NUL bytes.
+
+    The same normalization applies to queries, synonyms and the vocabulary,
+    so "Depresión", "DEPRESION" and "depresion" are one word.
+    """
+    text = _CONTROL_RE.sub(" ", str(text))
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def tokenize(text: str) -> list[str]:
+    """The words of ``text`` as the search sees them (letters and digits only)."""
+    return [w for w in _WORD_RE.findall(normalize_text(text)) if len(w) <= MAX_WORD_LENGTH]
+
+
+def stem(word: str) -> str:
+    # snowballstemmer's stemmer objects keep state; a lock keeps threads apart.
+    with _STEM_LOCK:
+        return _STEMMER.stemWord(word)
+
+
+# --- Synonyms and vocabulary, cached per process --------------------------
+
+_VERSION_KEY = "directory.search.knowledge-version"
+
+
+@dataclass
+class _Knowledge:
+    version: Any
+    loaded_at: float
+    synonyms: dict[tuple[str, ...], list[tuple[str, ...]]]
+    longest_synonym: int
+    synonym_words: frozenset[str]
+    counts: dict[str, int]
+    stems: frozenset[str]
+    sorted_words: list[str]
+
+
+_knowledge_lock = threading.Lock()
+_knowledge: _Knowledge | None = None
+
+
+def clear_caches() -> None:
+    """Forget the cached synonyms and vocabulary in every process (when shared)."""
+    global _knowledge
+    cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
+    with _knowledge_lock:
+        _knowledge = None
+
+
+def _load_knowledge() -> _Knowledge:
+    global _knowledge
+    from directory.models import SearchSynonym, SearchWord
+
+    version = cache.get(_VERSION_KEY)
+    current = _knowledge
+    if (
+        current is not None
+        and current.version == version
+        and time.monotonic() - current.loaded_at < KNOWLEDGE_TTL_SECONDS
+    ):
+        return current
+    synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for synonym in SearchSynonym.objects.all():
+        key = tuple(synonym.term.split())
+        if key:
+            synonyms[key] = [tuple(p.split()) for p in synonym.expansion_list()]
+    counts = dict(SearchWord.objects.values_list("word", "document_count"))
+    loaded = _Knowledge(
+        version=version,
+        loaded_at=time.monotonic(),
+        synonyms=synonyms,
+        longest_synonym=max((len(k) for k in synonyms), default=0),
+        synonym_words=frozenset(w for k in synonyms for w in k),
+        counts=counts,
+        stems=frozenset(SearchWord.objects.values_list("stem", flat=True).distinct()),
+        sorted_words=sorted(counts),
+    )
+    with _knowledge_lock:
+        _knowledge = loaded
+    return loaded
+
+
+def _resource_words(values: Iterable[str]) -> set[str]:
+    return {w for value in values if value for w in tokenize(value)}
+
+
+def add_to_vocabulary(words: Iterable[str]) -> None:
+    """Make ``words`` known to the vocabulary (counts stay a lower bound)."""
+    from directory.models import SearchWord
+
+    rows = [
+        SearchWord(word=w[:100], stem=stem(w)[:100], document_count=1)
+        for w in sorted(set(words))
+        if not w.isdigit() or len(w) <= 6
+    ]
+    if rows:
+        SearchWord.objects.bulk_create(rows, ignore_conflicts=True)
+        clear_caches()
+
+
+def rebuild_vocabulary(*, using: str = "default") -> int:
+    """Recount every word of every published resource and taxonomy term.
+
+    Streams the resources, so memory stays bounded at a million listings.
+    Returns the number of distinct words.
+    """
+    from directory.models import Resource, SearchWord, TaxonomyTerm
+
+    counts: Counter[str] = Counter()
+    rows = (
+        Resource.objects.using(using)
+        .published()
+        .values_list("name", "alternate_name", "summary", "description", "kind__name")
+        .order_by()
+        .iterator(chunk_size=5000)
+    )
+    for row in rows:
+        counts.update(_resource_words(row))
+    for name in TaxonomyTerm.objects.using(using).values_list("name", flat=True):
+        for word in tokenize(name):
+            counts[word] = max(counts[word], 1)
+    with transaction.atomic(using=using):
+        SearchWord.objects.using(using).all().delete()
+        SearchWord.objects.using(using).bulk_create(
+            (
+                SearchWord(word=w[:100], stem=stem(w)[:100], document_count=n)
+                for w, n in counts.items()
+                if not w.isdigit() or len(w) <= 6
+            ),
+            batch_size=5000,
+        )
+    clear_caches()
+    return len(counts)
+
+
+# --- Query understanding --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing the query asks for: any of ``alternatives`` (each a phrase) must match.
+
+    ``prefix`` marks the last word while it is still being typed: the first
+    alternative then also matches words that start with it.
+    """
+
+    alternatives: tuple[tuple[str, ...], ...]
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a query asks for, independent of the engine.
+
+    ``corrections`` maps words as typed to the known words used instead;
+    ``unknown`` lists words that match nothing and have no correction.
+    """
+
+    text: str
+    terms: tuple[Term, ...] = ()
+    corrections: dict[str, str] = field(default_factory=dict)
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def is_blank(self) -> bool:
+        """Nothing searchable was typed: the search does not narrow anything."""
+        return not self.terms and not self.unknown
+
+    @property
+    def matches_nothing(self) -> bool:
+        """Words were typed, but none the index knows or can correct."""
+        return not self.terms and bool(self.unknown)
+
+    @property
+    def corrected_text(self) -> str | None:
+        if not self.corrections:
+            return None
+        return " ".join(self.corrections.get(w, w) for w in tokenize(self.text)[:MAX_QUERY_WORDS])
+
+
+def _is_known(word: str, knowledge: _Knowledge, *, as_prefix: bool) -> bool:
+    if word in knowledge.counts or stem(word) in knowledge.stems:
+        return True
+    if word in knowledge.synonym_words or word in STOP_WORDS:
+        return True
+    if as_prefix:
+        i = bisect.bisect_left(knowledge.sorted_words, word)
+        return i < len(knowledge.sorted_words) and knowledge.sorted_words[i].startswith(word)
+    return False
+
+
+def _correction(word: str, knowledge: _Knowledge) -> str | None:
+    """The closest known word to ``word``, or None when nothing is close enough."""
+    if len(word) < 4 or word.isdigit():
+        return None
+    max_edits = 1 if len(word) <= 5 else 2
+    choices = [*knowledge.counts, *(" ".join(k) for k in knowledge.synonyms if len(k) == 1)]
+    found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
+    if not found:
+        return None
+    # Fewest edits first; among equals, the word most listings use.
+    best = min(found, key=lambda m: (m[1], -knowledge.counts.get(m[0], 0), m[0]))
+    return best[0]
+
+
+def parse_query(text: str | None, *, using: str = "default") -> ParsedQuery:
+    """Turn what someone typed into terms the engines can match; see the module docstring.
+
+    Costs no query when the synonyms and vocabulary are cached and every word
+    is known; a word the vocabulary does not know costs one indexed lookup.
+    """
+    text = "" if text is None else str(text)
+    words = tokenize(text)[:MAX_QUERY_WORDS]
+    if not words:
+        return ParsedQuery(text=text)
+    knowledge = _load_knowledge()
+    still_typing = bool(text) and not text[-1].isspace() and _WORD_RE.match(text[-1]) is not None
+    still_typing = still_typing and len(tokenize(text)) <= MAX_QUERY_WORDS
+
+    corrections: dict[str, str] = {}
+    unknown: list[str] = []
+    checked: list[str] = []
+    for i, word in enumerate(words):
+        as_prefix = still_typing and i == len(words) - 1
+        if _is_known(word, knowledge, as_prefix=as_prefix):
+            checked.append(word)
+        elif _engine(using).word_exists(word, using):
+            # The vocabulary lags behind bulk updates; the index does not.
+            add_to_vocabulary([word])
+            checked.append(word)
+        elif corrected := _correction(word, knowledge):
+            corrections[word] = corrected
+            checked.append(corrected)
+        else:
+            unknown.append(word)
+    if not checked:
+        return ParsedQuery(text=text, corrections=corrections, unknown=tuple(unknown))
+
+    # Synonyms: longest phrase first at each position.
+    groups: list[tuple[tuple[str, ...], list[tuple[str, ...]]]] = []
+    i = 0
+    while i < len(checked):
+        for size in range(min(knowledge.longest_synonym, len(checked) - i), 0, -1):
+            phrase = tuple(checked[i : i + size])
+            if phrase in knowledge.synonyms:
+                groups.append((phrase, knowledge.synonyms[phrase]))
+                i += size
+                break
+        else:
+            groups.append(((checked[i],), []))
+            i += 1
+
+    def without(stop_words: frozenset[str]) -> list:
+        return [g for g in groups if g[1] or not all(w in stop_words for w in g[0])]
+
+    groups = without(STOP_WORDS) or without(FUNCTION_WORDS) or groups
+    last_typed = words[-1] if still_typing and words[-1] not in corrections else None
+    terms = []
+    for n, (phrase, expansions) in enumerate(groups):
+        alternatives = tuple(dict.fromkeys([phrase, *expansions]))
+        prefix = (
+            n == len(groups) - 1 and phrase == (last_typed,) and len(phrase[0]) >= 2
+        ) and not phrase[0].isdigit()
+        terms.append(Term(alternatives=alternatives, prefix=prefix))
+    return ParsedQuery(
+        text=text, terms=tuple(terms), corrections=corrections, unknown=tuple(unknown)
+    )
+
+
+def did_you_mean(text: str | None, *, using: str = "default") -> str | None:
+    """The query with misspelt words corrected, or None when nothing needed correcting.
+
+    The search itself already uses the corrected words (a word the index has
+    never seen matches nothing); this is the text to show as "did you mean"
+    or "showing results for".
+    """
+    return parse_query(text, using=using).corrected_text
+
+
+# --- Engines --------------------------------------------------------------
+
+
+class _SearchSQL(Expression):
+    """SQL over the joined search table, whatever alias the query gave it.
+
+    ``{table}`` in the template becomes that alias at compile time, so the
+    expression stays right inside subqueries (facets, windows) where Django
+    relabels tables.
+    """
+
+    def __init__(self, template: str, params: list[Any], output_field: models.Field) -> None:
+        super().__init__(output_field=output_field)
+        self.template = template
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.template!r})"
+
+    def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
+        aliases = [
+            alias
+            for alias, join in compiler.query.alias_map.items()
+            if join.table_name == SEARCH_TABLE
+        ]
+        if len(aliases) != 1:
+            raise ValueError("A search expression needs exactly one join to the search table.")
+        table = compiler.quote_name_unless_alias(aliases[0])
+        return self.template.format(table=table), list(self.params)
+
+
+class _Engine:
+    vendor = ""
+
+    def install(self, connection: Any) -> None:
+        raise NotImplementedError
+
+    def drop_triggers(self, connection: Any) -> None:
+        raise NotImplementedError
+
+    def rebuild(self, connection: Any) -> None:
+        raise NotImplementedError
+
+    def indexed_count(self, connection: Any) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {SEARCH_TABLE}")
+            return cursor.fetchone()[0]
+
+    def match(self, parsed: ParsedQuery) -> Expression:
+        raise NotImplementedError
+
+    def rank(self, parsed: ParsedQuery) -> Expression:
+        raise NotImplementedError
+
+    def name_match(self, parsed: ParsedQuery) -> Expression:
+        raise NotImplementedError
+
+    def prefix_name_match(self, words: list[str]) -> Expression:
+        raise NotImplementedError
+
+    def word_exists(self, word: str, using: str) -> bool:
+        """Whether a published resource's document contains ``word`` (one indexed lookup)."""
+        from directory.models import Resource
+
+        parsed = ParsedQuery(text=word, terms=(Term(alternatives=((word,),)),))
+        return (
+            Resource.objects.using(using)
+            .published()
+            .filter(search_document__isnull=False)
+            .filter(self.match(parsed))
+            .exists()
+        )
+
+
+# The four indexed fields, as SQL over a resource row ``r``. Topic and
+# audience names are gathered per resource; both engines concatenate with ||.
+_NAME_SQL = "r.name || ' ' || r.alternate_name"
+_TAXONOMY_SQL = (
+    "coalesce((SELECT k.name FROM directory_taxonomyterm k WHERE k.id = r.kind_id), '')"
+    " || ' ' || coalesce((SELECT {agg} FROM directory_resource_topics rt"
+    " JOIN directory_taxonomyterm t ON t.id = rt.taxonomyterm_id WHERE rt.resource_id = r.id), '')"
+    " || ' ' || coalesce((SELECT {agg} FROM directory_resource_audiences ra"
+    " JOIN directory_taxonomyterm t ON t.id = ra.taxonomyterm_id WHERE ra.resource_id = r.id), '')"
+)
+# Resources that use a taxonomy term, for the rename trigger.
+_USES_TERM_SQL = (
+    "SELECT id FROM directory_resource WHERE kind_id = {term}"
+    " UNION SELECT resource_id FROM directory_resource_topics WHERE taxonomyterm_id = {term}"
+    " UNION SELECT resource_id FROM directory_resource_audiences WHERE taxonomyterm_id = {term}"
+)
+_TEXT_COLUMNS = ("name", "alternate_name", "summary", "description", "kind_id")
+_BOOST_SQL = (
+    f"(1.0 + {BROAD_AUDIENCE_BOOST} * (SELECT count(*) FROM directory_resource_audiences ba"
+    " JOIN directory_taxonomyterm bt ON bt.id = ba.taxonomyterm_id"
+    f" WHERE ba.resource_id = r.id AND bt.code = '{BROAD_AUDIENCE_CODE}'))"
+)
+
+
+class _PostgresEngine(_Engine):
+    """A weighted ``tsvector`` per resource in ``directory_resource_search``, GIN-indexed.
+
+    The ``ally_search`` text-search configuration is English with ``unaccent``
+    in front of the stemmer. A trigger function refreshes the rows of the
+    resources a statement touched; the same function rebuilds everything.
+
+    Why a table of its own: resource rows stay small for the many queries
+    that never search, and the index can be rebuilt without rewriting
+    resources. ``name_document`` (weight A only) has its own GIN index so
+    that the ranking window can find name matches without reading documents.
+    """
+
+    vendor = "postgresql"
+    config = "ally_search"
+
+    def _document_sql(self) -> str:
+        agg = "string_agg(t.name, ' ')"
+        taxonomy = _TAXONOMY_SQL.format(agg=agg)
+        c = self.config
+        return (
+            f"setweight(to_tsvector('{c}', {_NAME_SQL}), 'A')"
+            f" || setweight(to_tsvector('{c}', r.summary || ' ' || {taxonomy}), 'B')"
+            f" || setweight(to_tsvector('{c}', r.description), 'C')"
+        )
+
+    def install(self, connection: Any) -> None:
+        c = self.config
+        refresh = (
+            f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost)"
+            f" SELECT r.id, {self._document_sql()}, to_tsvector('{c}', {_NAME_SQL}),"
+            f" {_BOOST_SQL} FROM directory_resource r WHERE r.id = ANY(ids)"
+            " ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document,"
+            " name_document = EXCLUDED.name_document, boost = EXCLUDED.boost"
+        )
+        statements = [
+            "CREATE EXTENSION IF NOT EXISTS unaccent",
+            f"""DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{c}') THEN
+                    CREATE TEXT SEARCH CONFIGURATION {c} (COPY = english);
+                    ALTER TEXT SEARCH CONFIGURATION {c}
+                        ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
+                END IF;
+            END $$""",
+            # No foreign key: a TRUNCATE of resources (test flushes) must not
+            # need to know about this table; rows of deleted resources are
+            # removed by the delete trigger and never match an inner join.
+            f"""CREATE TABLE IF NOT EXISTS {SEARCH_TABLE} (
+                resource_id uuid PRIMARY KEY,
+                document tsvector NOT NULL,
+                name_document tsvector NOT NULL,
+                boost real NOT NULL DEFAULT 1
+            )""",
+            f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE}"
+            " USING gin (document)",
+            f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_name ON {SEARCH_TABLE}"
+            " USING gin (name_document)",
+            f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_refresh(ids uuid[]) RETURNS void
+                LANGUAGE sql AS $$ {refresh} $$""",
+            f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_on_resource() RETURNS trigger
+                LANGUAGE plpgsql AS $$ BEGIN
+                    IF TG_OP = 'DELETE' THEN
+                        DELETE FROM {SEARCH_TABLE} WHERE resource_id = OLD.id;
+                        RETURN OLD;
+                    END IF;
+                    PERFORM {SEARCH_TABLE}_refresh(ARRAY[NEW.id]);
+                    RETURN NEW;
+                END $$""",
+            f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_on_link() RETURNS trigger
+                LANGUAGE plpgsql AS $$ BEGIN
+                    IF TG_OP = 'INSERT' THEN
+                        PERFORM {SEARCH_TABLE}_refresh(
+                            ARRAY(SELECT DISTINCT resource_id FROM changed_links));
+                    ELSE
+                        PERFORM {SEARCH_TABLE}_refresh(
+                            ARRAY(SELECT DISTINCT resource_id FROM removed_links));
+                    END IF;
+                    RETURN NULL;
+                END $$""",
+            f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_on_term() RETURNS trigger
+                LANGUAGE plpgsql AS $$ BEGIN
+                    PERFORM {SEARCH_TABLE}_refresh(
+                        ARRAY({_USES_TERM_SQL.format(term="NEW.id")}));
+                    RETURN NULL;
+                END $$""",
+        ]
+        statements += self._trigger_statements()
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    def _trigger_statements(self) -> list[str]:
+        changed = " OR ".join(f"OLD.{col} IS DISTINCT FROM NEW.{col}" for col in _TEXT_COLUMNS)
+        statements = [
+            *self._drop_statements(),
+            f"""CREATE TRIGGER {SEARCH_TABLE}_resource_insert AFTER INSERT ON directory_resource
+                FOR EACH ROW EXECUTE FUNCTION {SEARCH_TABLE}_on_resource()""",
+            f"""CREATE TRIGGER {SEARCH_TABLE}_resource_update AFTER UPDATE ON directory_resource
+                FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {SEARCH_TABLE}_on_resource()""",
+            f"""CREATE TRIGGER {SEARCH_TABLE}_resource_delete AFTER DELETE ON directory_resource
+                FOR EACH ROW EXECUTE FUNCTION {SEARCH_TABLE}_on_resource()""",
+            f"""CREATE TRIGGER {SEARCH_TABLE}_term_rename AFTER UPDATE ON directory_taxonomyterm
+                FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+                EXECUTE FUNCTION {SEARCH_TABLE}_on_term()""",
+        ]
+        for link in ("topics", "audiences"):
+            table = f"directory_resource_{link}"
+            statements += [
+                f"""CREATE TRIGGER {SEARCH_TABLE}_{link}_insert AFTER INSERT ON {table}
+                    REFERENCING NEW TABLE AS changed_links FOR EACH STATEMENT
+                    EXECUTE FUNCTION {SEARCH_TABLE}_on_link()""",
+                f"""CREATE TRIGGER {SEARCH_TABLE}_{link}_delete AFTER DELETE ON {table}
+                    REFERENCING OLD TABLE AS removed_links FOR EACH STATEMENT
+                    EXECUTE FUNCTION {SEARCH_TABLE}_on_link()""",
+            ]
+        return statements
+
+    def _drop_statements(self) -> list[str]:
+        triggers = [
+            ("resource_insert", "directory_resource"),
+            ("resource_update", "directory_resource"),
+            ("resource_delete", "directory_resource"),
+            ("term_rename", "directory_taxonomyterm"),
+            ("topics_insert", "directory_resource_topics"),
+            ("topics_delete", "directory_resource_topics"),
+            ("audiences_insert", "directory_resource_audiences"),
+            ("audiences_delete", "directory_resource_audiences"),
+        ]
+        return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{name} ON {t}" for name, t in triggers]
+
+    def drop_triggers(self, connection: Any) -> None:
+        with connection.cursor() as cursor:
+            for statement in self._drop_statements():
+                cursor.execute(statement)
+
+    def rebuild(self, connection: Any) -> None:
+        c = self.config
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {SEARCH_TABLE}")
+            cursor.execute(
+                f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost)"
+                f" SELECT r.id, {self._document_sql()}, to_tsvector('{c}', {_NAME_SQL}),"
+                f" {_BOOST_SQL} FROM directory_resource r"
+            )
+            cursor.execute(f"ANALYZE {SEARCH_TABLE}")
+
+    def _tsquery(self, parsed: ParsedQuery) -> str:
+        # Words are letters and digits only (see ``tokenize``), so the text
+        # below cannot carry tsquery operators from the user: it is built
+        # here, and to_tsquery only stems and unaccents it.
+        groups = []
+        for term in parsed.terms:
+            options = [" <-> ".join(alt) for alt in term.alternatives]
+            if term.prefix:
+                options.append(f"{term.alternatives[0][0]}:*")
+            groups.append("(" + " | ".join(f"({o})" for o in options) + ")")
+        return " & ".join(groups)
+
+    def _any_word_tsquery(self, parsed: ParsedQuery) -> str:
+        return self._tsquery(parsed).replace(") & (", ") | (")
+
+    def _query_sql(self) -> str:
+        return f"to_tsquery('{self.config}'::regconfig, %s)"
+
+    def match(self, parsed: ParsedQuery) -> Expression:
+        return _SearchSQL(
+            "{table}.document @@ " + self._query_sql(),
+            [self._tsquery(parsed)],
+            models.BooleanField(),
+        )
+
+    def name_match(self, parsed: ParsedQuery) -> Expression:
+        return _SearchSQL(
+            "{table}.name_document @@ " + self._query_sql(),
+            [self._tsquery(parsed)],
+            models.BooleanField(),
+        )
+
+    def rank(self, parsed: ParsedQuery) -> Expression:
+        return _SearchSQL(
+            "(CASE WHEN {table}.name_document @@ "
+            + self._query_sql()
+            + f" THEN {NAME_MATCH_TIER} ELSE 0 END) + ts_rank({{table}}.document, "
+            + self._query_sql()
+            + ") * {table}.boost",
+            [self._any_word_tsquery(parsed), self._tsquery(parsed)],
+            FloatField(),
+        )
+
+    def prefix_name_match(self, words: list[str]) -> Expression:
+        query = " & ".join(f"{w}:*" for w in words)
+        return _SearchSQL(
+            "{table}.name_document @@ " + self._query_sql(), [query], models.BooleanField()
+        )
+
+
+class _SQLiteEngine(_Engine):
+    """An FTS5 table ``directory_resource_search`` with the four weighted fields.
+
+    Tokenizer: Porter stemming over unicode61 with diacritics removed, and
+    prefix indexes for two and three characters (search-as-you-type). Its
+    rowids are assigned through ``directory_resource_search_rowid`` because
+    the resource table's own rowid is not stable (VACUUM may renumber it).
+    Triggers refresh the row of each resource a statement touches. Django
+    rebuilds SQLite tables in some migrations, dropping their triggers, so
+    ``install`` runs after every ``migrate`` and puts them back.
+    """
+
+    vendor = "sqlite"
+    # Column weights for bm25: resource_id and boost (unindexed), name,
+    # summary, taxonomy, description.
+    weights = "0.0, 0.0, 10.0, 4.0, 4.0, 1.0"
+    rowids = f"{SEARCH_TABLE}_rowid"
+
+    def _refresh_sql(self, condition: str) -> list[str]:
+        taxonomy = _TAXONOMY_SQL.format(agg="group_concat(t.name, ' ')")
+        return [
+            f"INSERT OR IGNORE INTO {self.rowids} (resource_id)"
+            f" SELECT r.id FROM directory_resource r WHERE r.id IN ({condition})",
+            f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN (SELECT id FROM {self.rowids}"
+            f" WHERE resource_id IN ({condition}))",
+            f"INSERT INTO {SEARCH_TABLE} (rowid, resource_id, boost, name, summary, taxonomy,"
+            f" description) SELECT m.id, r.id, {_BOOST_SQL}, {_NAME_SQL}, r.summary, {taxonomy},"
+            f" r.description FROM directory_resource r JOIN {self.rowids} m"
+            f" ON m.resource_id = r.id WHERE r.id IN ({condition})",
+        ]
+
+    def install(self, connection: Any) -> None:
+        statements = [
+            f"""CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5(
+                resource_id UNINDEXED, boost UNINDEXED, name, summary, taxonomy, description,
+                tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')""",
+            f"""CREATE TABLE IF NOT EXISTS {self.rowids} (
+                id integer PRIMARY KEY, resource_id char(32) NOT NULL UNIQUE)""",
+            *self._trigger_statements(),
+        ]
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    def _trigger_statements(self) -> list[str]:
+        def trigger(name: str, event: str, condition: str, body: list[str] | None = None) -> str:
+            body = body if body is not None else self._refresh_sql(condition)
+            return (
+                f"CREATE TRIGGER IF NOT EXISTS {SEARCH_TABLE}_{name} {event} BEGIN "
+                + "; ".join(body)
+                + "; END"
+            )
+
+        changed = " OR ".join(f"OLD.{col} IS NOT NEW.{col}" for col in _TEXT_COLUMNS)
+        statements = [
+            trigger("resource_insert", "AFTER INSERT ON directory_resource", "NEW.id"),
+            trigger(
+                "resource_update",
+                f"AFTER UPDATE ON directory_resource FOR EACH ROW WHEN {changed}",
+                "NEW.id",
+            ),
+            trigger(
+                "resource_delete",
+                "AFTER DELETE ON directory_resource",
+                "",
+                [
+                    f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN (SELECT id FROM {self.rowids}"
+                    " WHERE resource_id = OLD.id)",
+                    f"DELETE FROM {self.rowids} WHERE resource_id = OLD.id",
+                ],
+            ),
+            trigger(
+                "term_rename",
+                "AFTER UPDATE OF name ON directory_taxonomyterm FOR EACH ROW"
+                " WHEN OLD.name IS NOT NEW.name",
+                _USES_TERM_SQL.format(term="NEW.id"),
+            ),
+        ]
+        for link in ("topics", "audiences"):
+            table = f"directory_resource_{link}"
+            statements += [
+                trigger(f"{link}_insert", f"AFTER INSERT ON {table}", "NEW.resource_id"),
+                trigger(f"{link}_delete", f"AFTER DELETE ON {table}", "OLD.resource_id"),
+            ]
+        return statements
+
+    def drop_triggers(self, connection: Any) -> None:
+        names = [
+            "resource_insert",
+            "resource_update",
+            "resource_delete",
+            "term_rename",
+            "topics_insert",
+            "topics_delete",
+            "audiences_insert",
+            "audiences_delete",
+        ]
+        with connection.cursor() as cursor:
+            for name in names:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{name}")
+
+    def rebuild(self, connection: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {SEARCH_TABLE}")
+            cursor.execute(f"DELETE FROM {self.rowids}")
+            for statement in self._refresh_sql("SELECT id FROM directory_resource"):
+                cursor.execute(statement)
+            cursor.execute(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('optimize')")
+
+    def _fts_query(self, parsed: ParsedQuery) -> str:
+        # Every word is quoted, and words hold letters and digits only, so
+        # nothing the user typed can act as an FTS5 operator.
+        groups = []
+        for term in parsed.terms:
+            options = ['"' + " ".join(alt) + '"' for alt in term.alternatives]
+            if term.prefix:
+                options.append(f'"{term.alternatives[0][0]}"*')
+            groups.append("(" + " OR ".join(options) + ")")
+        return " AND ".join(groups)
+
+    def match(self, parsed: ParsedQuery) -> Expression:
+        return _SearchSQL(
+            "{table}." + SEARCH_TABLE + " MATCH %s",
+            [self._fts_query(parsed)],
+            models.BooleanField(),
+        )
+
+    def name_match(self, parsed: ParsedQuery) -> Expression:
+        return _SearchSQL(
+            "{table}." + SEARCH_TABLE + " MATCH %s",
+            ["name : (" + self._fts_query(parsed) + ")"],
+            models.BooleanField(),
+        )
+
+    def rank(self, parsed: ParsedQuery) -> Expression:
+        # bm25 is lower for better matches; negated so both engines sort descending.
+        # bm25 with weight on the name only is below zero when the name has a hit.
+        t = f"{{table}}.{SEARCH_TABLE}"
+        return _SearchSQL(
+            f"(CASE WHEN bm25({t}, 0, 0, 1, 0, 0, 0) < 0 THEN {NAME_MATCH_TIER} ELSE 0 END)"
+            f" - bm25({t}, {self.weights}) * {{table}}.boost",
+            [],
+            FloatField(),
+        )
+
+    def prefix_name_match(self, words: list[str]) -> Expression:
+        query = "name : (" + " AND ".join(f'"{w}"*' for w in words) + ")"
+        return _SearchSQL("{table}." + SEARCH_TABLE + " MATCH %s", [query], models.BooleanField())
+
+
+_ENGINES: dict[str, _Engine] = {"postgresql": _PostgresEngine(), "sqlite": _SQLiteEngine()}
+
+
+def _engine(using: str) -> _Engine:
+    vendor = connections[using].vendor
+    try:
+        return _ENGINES[vendor]
+    except KeyError:
+        raise NotImplementedError(f"Full-text search does not support {vendor}.") from None
+
+
+# --- Index maintenance ----------------------------------------------------
+
+
+def install_index(*, using: str = "default", rebuild: bool | None = None) -> None:
+    """Create the search index structures and triggers if missing (idempotent).
+
+    Runs after every ``migrate``. Rebuilds the index when it is missing rows
+    (a new install, or an SQLite table rebuilt by a migration), or when
+    ``rebuild`` is True.
+    """
+    connection = connections[using]
+    engine = _engine(using)
+    with transaction.atomic(using=using):
+        engine.install(connection)
+        if rebuild is None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM directory_resource")
+                resources = cursor.fetchone()[0]
+            rebuild = engine.indexed_count(connection) != resources
+        if rebuild:
+            engine.rebuild(connection)
+
+
+def rebuild_index(*, using: str = "default") -> None:
+    """Recompute every resource's search document and the vocabulary."""
+    install_index(using=using, rebuild=True)
+    rebuild_vocabulary(using=using)
+
+
+@contextmanager
+def bulk_indexing(*, using: str = "default") -> Iterator[None]:
+    """Suspend the per-row index triggers for a bulk load, then rebuild once.
+
+    Refreshing a document per inserted row (and again per topic link) would
+    multiply the cost of loading a million resources; one set-based rebuild
+    at the end is far cheaper. Use it inside a transaction.
+    """
+    connection = connections[using]
+    engine = _engine(using)
+    engine.drop_triggers(connection)
+    try:
+        yield
+    finally:
+        engine.install(connection)
+    engine.rebuild(connection)
+
+
+def _on_post_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    install_index(using=using)
+
+
+def _on_resource_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    from directory.models import PublicationStatus
+
+    if raw or instance.status != PublicationStatus.PUBLISHED:
+        return
+    add_to_vocabulary(
+        _resource_words([instance.name, instance.alternate_name, instance.summary])
+        | _resource_words([instance.description])
+    )
+
+
+def _on_term_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        add_to_vocabulary(tokenize(instance.name))
+
+
+def _on_synonyms_changed(sender: Any, **kwargs: Any) -> None:
+    clear_caches()
+
+
+def connect_signals() -> None:
+    """Wire index installation and cache invalidation (called from the app config)."""
+    from django.db.models.signals import post_delete, post_migrate, post_save
+
+    from directory.models import Resource, SearchSynonym, TaxonomyTerm
+
+    post_migrate.connect(_on_post_migrate, dispatch_uid="directory.search.install")
+    post_save.connect(_on_resource_saved, sender=Resource, dispatch_uid="directory.search.res")
+    post_save.connect(_on_term_saved, sender=TaxonomyTerm, dispatch_uid="directory.search.term")
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _on_synonyms_changed,
+            sender=SearchSynonym,
+            dispatch_uid=f"directory.search.syn.{signal}",
+        )
+
+
+# --- Searching ------------------------------------------------------------
+
+
+def search_queryset(queryset: models.QuerySet, text: str | None) -> models.QuerySet:
+    """``queryset`` narrowed to resources matching ``text``, best first.
+
+    Blank text leaves the queryset as it is; text that cannot match anything
+    gives an empty queryset. Results carry ``search_rank`` (higher is
+    better) and are ordered by it, then by primary key.
+    """
+    parsed = parse_query(text, using=queryset.db)
+    if parsed.is_blank:
+        return queryset
+    if parsed.matches_nothing:
+        # Same shape as a real search, so callers can rely on search_rank.
+        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField())).none()
+    engine = _engine(queryset.db)
+    return (
+        queryset.filter(search_document__isnull=False)
+        .filter(engine.match(parsed))
+        .annotate(search_rank=engine.rank(parsed))
+        .order_by("-search_rank", "pk")
+    )
+
+
+# --- Counting -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultCount:
+    """How many results a query has: exact, or a lower bound when ``exact`` is False."""
+
+    value: int
+    exact: bool
+
+
+def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) -> ResultCount:
+    """Count ``queryset``, exactly up to ``limit`` results and as "more than ``limit``" above.
+
+    Counting every match of a very common word reads every matching row;
+    stopping at ``limit`` + 1 keeps the cost bounded. One query.
+    """
+    found = queryset.order_by().values("pk")[: limit + 1].count()
+    if found > limit:
+        return ResultCount(value=limit, exact=False)
+    return ResultCount(value=found, exact=True)
+
+
+# --- Facets ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+FACET_GROUPS = ("kind", "topic", "audience", "urgency", "channel", "cost", "language")
+
+
+def facets(queryset: models.QuerySet) -> dict[str, list[FacetValue]]:
+    """Counts of the resources in ``queryset`` per value of each facet group.
+
+    Groups: kind, topic, audience, urgency, channel, cost, language (the
+    keys of the result, in ``FACET_GROUPS`` order); each lists the values
+    that occur, most frequent first. The count of a value is the number of
+    resources in ``queryset`` that have it, so it equals what adding that
+    value as a filter would return. Seven queries, whatever the filters.
+    """
+    from directory.models import ChannelKind, Cost, Resource, Urgency
+
+    matching = Resource.objects.using(queryset.db).filter(pk__in=queryset.order_by().values("pk"))
+
+    def grouped(value: str, label: str | None = None, distinct: bool = False) -> list[tuple]:
+        fields = [value] if label is None else [value, label]
+        rows = (
+            matching.order_by()
+            .filter(**{f"{value}__isnull": False})
+            .values(*fields)
+            .annotate(n=Count("pk", distinct=distinct))
+            .values_list(*fields, "n")
+        )
+        return list(rows)
+
+    def ordered(values: Iterable[FacetValue]) -> list[FacetValue]:
+        return sorted(values, key=lambda v: (-v.count, v.label))
+
+    result: dict[str, list[FacetValue]] = {}
+    for group, path in (("kind", "kind"), ("topic", "topics"), ("audience", "audiences")):
+        result[group] = ordered(
+            FacetValue(code, name, n)
+            for code, name, n in grouped(f"{path}__code", f"{path}__name")
+        )
+    result["urgency"] = ordered(
+        FacetValue(v, str(Urgency(v).label), n) for v, n in grouped("urgency")
+    )
+    result["channel"] = ordered(
+        FacetValue(v, str(ChannelKind(v).label), n)
+        for v, n in grouped("channels__kind", distinct=True)
+    )
+    # "Not stated" is not something to filter by.
+    result["cost"] = ordered(
+        FacetValue(v, str(Cost(v).label), n) for v, n in grouped("cost") if v != Cost.UNKNOWN
+    )
+    result["language"] = ordered(
+        FacetValue(code, name, n)
+        for code, name, n in grouped("languages__code", "languages__name")
+    )
+    return result
+
+
+# --- Suggestions ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A completion for search-as-you-type: a resource or a taxonomy term."""
+
+    kind: str  # "resource", or the taxonomy code: "kind", "topic", "audience"
+    label: str
+    value: str  # the resource slug or the term code
+    url: str = ""
+
+
+def suggest(prefix: str | None, *, limit: int = 8, using: str = "default") -> list[Suggestion]:
+    """Published resource names and taxonomy terms whose words start with what was typed.
+
+    Every typed word must start a word of the name, in any order; names
+    that begin with the typed text come first, then shorter names. Terms
+    come before resources (they lead to broader searches). Two queries.
+    """
+    from directory.models import Resource, TaxonomyTerm
+
+    words = tokenize(prefix or "")[:MAX_QUERY_WORDS]
+    if not words or limit <= 0:
+        return []
+    typed = " ".join(words)
+
+    def score(label: str) -> tuple:
+        normalized = " ".join(tokenize(label))
+        return (not normalized.startswith(typed), len(label), label)
+
+    def matches(label: str) -> bool:
+        label_words = tokenize(label)
+        return all(any(lw.startswith(w) for lw in label_words) for w in words)
+
+    terms = [
+        Suggestion(kind=code, label=name, value=term_code)
+        for name, term_code, code in TaxonomyTerm.objects.using(using).values_list(
+            "name", "code", "taxonomy__code"
+        )
+        if matches(name)
+    ]
+    terms.sort(key=lambda s: score(s.label))
+
+    engine = _engine(using)
+    # A bounded candidate set keeps a one-letter prefix cheap on a million
+    # listings; the final order is decided here.
+    candidates = (
+        Resource.objects.using(using)
+        .published()
+        .filter(search_document__isnull=False)
+        .filter(engine.prefix_name_match(words))
+        .order_by()
+        .values_list("name", "slug")[:200]
+    )
+    resources = sorted(
+        (
+            Suggestion(kind="resource", label=n, value=s, url=f"/resources/{s}/")
+            for n, s in candidates
+        ),
+        key=lambda s: score(s.label),
+    )
+    return (terms[: max(2, limit // 3)] + resources)[:limit] if resources else terms[:limit]
