@@ -4,6 +4,14 @@ Our names read better for this directory; the HSDS 3.1 table or field each
 one maps to is given in the class docstrings, so an HSDS export or import is
 a mechanical mapping. Every public record has a UUID primary key, which is
 its HSDS ``id``.
+
+History (``history = HistoricalRecords()``) is django-simple-history rather
+than django-pghistory: pghistory records changes with PostgreSQL triggers
+(django-pgtrigger), which SQLite, our embedded default, does not run, while
+simple-history records them in the ORM's save and delete signals and so works
+identically on both engines. The price is that queryset ``update()`` and
+``bulk_create()`` are not recorded, so curation writes go through
+``directory.services``, which saves record by record.
 """
 
 from __future__ import annotations

@@ -313,3 +313,10 @@ def test_rejecting_needs_a_reason_and_spam_is_recorded(db, curator_member):
     spam.refresh_from_db()
     assert spam.status == Feedback.Status.SPAM
     assert AuditEvent.objects.filter(action=AuditEvent.Action.FEEDBACK_SPAM).count() == 1
+
+
+def test_each_public_page_view_counts_towards_the_queue_order(live, client):
+    client.get(live.get_absolute_url())
+    client.get(live.get_absolute_url())
+    live.refresh_from_db()
+    assert live.view_count == 2
