@@ -203,6 +203,19 @@ class HSDSImportForm(forms.Form):
         label=_("Dry run: check and report, change nothing"), required=False, initial=True
     )
 
+    # The whole file is read and checked in memory; a directory's worth of
+    # HSDS is a few megabytes.
+    max_size = 50 * 1024 * 1024
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_size:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB; import it in parts or with the command.")
+                % {"mb": self.max_size // (1024 * 1024)}
+            )
+        return upload
+
 
 class CurationActionForm(ActionForm):
     """The admin's action bar, with the note some curation actions take."""

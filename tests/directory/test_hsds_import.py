@@ -315,3 +315,17 @@ def test_the_admin_import_shows_problems_with_a_400(editor_member_client):
 def test_curators_cannot_import(curator_member_client):
     url = reverse("admin:directory_resource_import_hsds")
     assert curator_member_client.get(url).status_code == 403
+
+
+def test_the_admin_refuses_files_over_the_size_limit(editor_member_client, monkeypatch):
+    from directory.admin import HSDSImportForm
+
+    monkeypatch.setattr(HSDSImportForm, "max_size", 10)
+    upload = io.BytesIO(as_bytes(service()))
+    upload.name = "big.json"
+    response = editor_member_client.post(
+        reverse("admin:directory_resource_import_hsds"), {"file": upload}
+    )
+    assert response.status_code == 400
+    assert "The file is larger than" in response.content.decode()
+    assert not Resource.objects.exists()

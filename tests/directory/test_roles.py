@@ -146,3 +146,17 @@ def test_a_superuser_edits_a_published_listing_directly(admin_client):
     live = ResourceFactory()
     response = admin_client.get(resource_url("change", live))
     assert response.context["has_change_permission"] is True
+
+
+def test_a_curator_may_discard_a_draft_change_but_not_the_listing(curator_member_client):
+    live = ResourceFactory()
+    curator_member_client.post(resource_url("propose_change", live))
+    draft = Resource.objects.get(draft_of=live)
+    response = curator_member_client.post(resource_url("delete", draft), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Resource.objects.filter(pk=draft.pk).exists()
+    assert (
+        curator_member_client.post(resource_url("delete", live), {"post": "yes"}).status_code
+        == 403
+    )
+    assert Resource.objects.filter(pk=live.pk).exists()
