@@ -2,4 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from guide.api import GuideViewSet
+
 router = DefaultRouter()
+router.register("guides", GuideViewSet, basename="guide")

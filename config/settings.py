@@ -8,6 +8,7 @@ every variable is listed in the README.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -271,3 +272,12 @@ LINK_CHECK_USER_AGENT = os.environ.get(
     "ALLY_LINK_CHECK_USER_AGENT",
     "AllyDirectoryLinkChecker/1.0 (+checks that listed help resources are still online)",
 )
+
+# Feedback posts on guide sections allowed per client address (django-ratelimit
+# rate, e.g. "10/h"). Counted in the default cache: set REDIS_URL in
+# production so that every worker process shares the count.
+GUIDE_FEEDBACK_RATE = os.environ.get("ALLY_GUIDE_FEEDBACK_RATE", "10/h")
+if not re.fullmatch(r"[0-9]+/[0-9]*[smhd]", GUIDE_FEEDBACK_RATE):
+    raise ImproperlyConfigured(
+        f"ALLY_GUIDE_FEEDBACK_RATE must look like 10/h or 5/15m, not {GUIDE_FEEDBACK_RATE!r}"
+    )

@@ -305,6 +305,31 @@ class ResourceQuerySet(models.QuerySet):
             "topics", "audiences", "languages", "channels", "schedules", "service_areas"
         )
 
+    def with_guide_mentions(self) -> ResourceQuerySet:
+        """Prefetch where published guides mention each resource (three queries).
+
+        Feeds the "mentioned in the guide" links (``guide/_mentioned_in.html``).
+        """
+        # The guide app builds on the directory, so its models load lazily here.
+        from guide.models import Reference, Section, Tip
+
+        published = PublicationStatus.PUBLISHED
+        return self.prefetch_related(
+            models.Prefetch(
+                "guide_sections", queryset=Section.objects.published().select_related("guide")
+            ),
+            models.Prefetch(
+                "guide_tips",
+                queryset=Tip.objects.filter(
+                    section__status=published, section__guide__status=published
+                ).select_related("section__guide"),
+            ),
+            models.Prefetch(
+                "guide_references",
+                queryset=Reference.objects.filter(guide__status=published).select_related("guide"),
+            ),
+        )
+
     def search(self, q: str | None) -> ResourceQuerySet:
         """Resources matching what someone typed, best first, as ``search_rank``.
 

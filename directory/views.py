@@ -30,7 +30,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def resource_detail(request: HttpRequest, slug: str) -> HttpResponse:
     resource = get_object_or_404(
-        Resource.objects.published().for_listing().prefetch_related("locations"), slug=slug
+        Resource.objects.published()
+        .for_listing()
+        .with_guide_mentions()
+        .prefetch_related("locations"),
+        slug=slug,
     )
     # A bare counter (no visitor data) that puts popular listings first in the verification queue.
     Resource.objects.filter(pk=resource.pk).update(view_count=F("view_count") + 1)
