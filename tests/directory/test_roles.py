@@ -46,16 +46,18 @@ def test_migrations_create_both_roles_with_their_permissions(db):
 
 
 def test_syncing_grants_permissions_of_models_added_later_and_is_idempotent(db):
-    content_type = ContentType.objects.create(app_label="guide", model="tip")
+    content_type = ContentType.objects.create(app_label="guide", model="checklist")
     for action in ("view", "add", "change", "delete"):
         Permission.objects.create(
-            codename=f"{action}_tip", name=f"Can {action} tip", content_type=content_type
+            codename=f"{action}_checklist",
+            name=f"Can {action} checklist",
+            content_type=content_type,
         )
     sync_roles()
     sync_roles()
-    assert {"view_tip", "add_tip", "change_tip"} <= codenames(CURATOR)
-    assert "delete_tip" not in codenames(CURATOR)
-    assert "delete_tip" in codenames(EDITOR)
+    assert {"view_checklist", "add_checklist", "change_checklist"} <= codenames(CURATOR)
+    assert "delete_checklist" not in codenames(CURATOR)
+    assert "delete_checklist" in codenames(EDITOR)
     assert Group.objects.filter(name__in=[CURATOR, EDITOR]).count() == 2
 
 
