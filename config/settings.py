@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
+    "axes",
     "directory",
     "guide",
 ]
@@ -100,6 +102,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records the signed-in user on every history entry written during a request.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a lockout into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes must see every login attempt, so its backend comes first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -245,6 +257,17 @@ CONTENT_SECURITY_POLICY = {
 # Number of trusted reverse proxies in front of the site (see config/client_ip.py).
 NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
 
+# Admin login throttling (django-axes). Locking the username *and* IP pair,
+# never the IP alone, means an attacker guessing passwords from one address
+# cannot lock a curator out from theirs, nor everyone behind a shared NAT.
+AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("DJANGO_AXES_COOLOFF_MINUTES", 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = env_bool("DJANGO_AXES_VERBOSE", False)
+
 # --- REST framework ----------------------------------------------------------
 # The public API (/api/v1/, /api/hsds/): read-only, open to anyone, throttled
 # per client IP; API keys (created in the admin) get the higher rate.
@@ -321,13 +344,41 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes logs every successful login at INFO; lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Email ------------------------------------------------------------------
+# DJANGO_MANAGERS (comma-separated addresses) are told of new public feedback.
+MANAGERS = [("", address) for address in env_list("DJANGO_MANAGERS", [])]
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL = os.environ.get(
+    "DJANGO_FROM_EMAIL", "Ally Directory <noreply@localhost>"
+)
 
 # --- Ally Directory ---------------------------------------------------------
 # Listings not verified for this many days show up as stale for curators.
 VERIFICATION_STALE_DAYS = env_int("ALLY_VERIFICATION_STALE_DAYS", 180)
 # Where "Quick exit" sends a visitor: a neutral page that gives nothing away.
 QUICK_EXIT_URL = os.environ.get("ALLY_QUICK_EXIT_URL", "https://www.weather.gov/")
+# Crisis lines (urgency "crisis now") are re-verified twice as often.
+VERIFICATION_CRISIS_DAYS = env_int("ALLY_VERIFICATION_CRISIS_DAYS", 90)
+
+# Public feedback forms: submissions per client IP (django-ratelimit syntax).
+FEEDBACK_RATE_LIMIT = os.environ.get("ALLY_FEEDBACK_RATE_LIMIT", "5/h")
+# Its counters live in the default cache, which all processes share when
+# REDIS_URL is set (production); LocMemCache counts per process.
+RATELIMIT_USE_CACHE = "default"
+
+# Link checks (python manage.py check_links).
+LINK_CHECK_CONCURRENCY = env_int("ALLY_LINK_CHECK_CONCURRENCY", 8)
+LINK_CHECK_TIMEOUT = env_int("ALLY_LINK_CHECK_TIMEOUT_SECONDS", 15)
+LINK_CHECK_RETRIES = env_int("ALLY_LINK_CHECK_RETRIES", 2)
+LINK_CHECK_USER_AGENT = os.environ.get(
+    "ALLY_LINK_CHECK_USER_AGENT",
+    "AllyDirectoryLinkChecker/1.0 (+checks that listed help resources are still online)",
+)
 
 # Feedback posts on guide sections allowed per client address (django-ratelimit
 # rate, e.g. "10/h"). Counted in the default cache: set REDIS_URL in

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class DirectoryConfig(AppConfig):
@@ -11,8 +12,11 @@ class DirectoryConfig(AppConfig):
 
         from config.api_cache import watch_connection
         from directory import search
+        from directory.roles import sync_roles_after_migrate
 
         search.connect_signals()
         # Any write to the directory's or the guide's tables makes cached API
         # responses stale (see config.api_cache).
         connection_created.connect(watch_connection, dispatch_uid="ally-api-cache-watch")
+        # Runs after auth's own post_migrate handler has created the permissions.
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="directory.sync_roles")

@@ -4,13 +4,21 @@ Our names read better for this directory; the HSDS 3.1 table or field each
 one maps to is given in the class docstrings, so an HSDS export or import is
 a mechanical mapping. Every public record has a UUID primary key, which is
 its HSDS ``id``.
+
+History (``history = HistoricalRecords()``) is django-simple-history rather
+than django-pghistory: pghistory records changes with PostgreSQL triggers
+(django-pgtrigger), which SQLite, our embedded default, does not run, while
+simple-history records them in the ORM's save and delete signals and so works
+identically on both engines. The price is that queryset ``update()`` and
+``bulk_create()`` are not recorded, so curation writes go through
+``directory.services``, which saves record by record.
 """
 
 from __future__ import annotations
 
 import uuid
 import zoneinfo
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +29,7 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from directory import phones, places
 
@@ -161,6 +170,8 @@ class Organization(SeededModel, TimeStampedModel):
     website = models.URLField(max_length=500, blank=True)
     email = models.EmailField(blank=True, help_text=_("A public contact address."))
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["name"], name="organization_name_idx")]
@@ -187,18 +198,105 @@ class Cost(models.TextChoices):
     UNKNOWN = "", _("Not stated")
 
 
+class ReviewState(models.TextChoices):
+    """Where a draft stands in review (drafts only; live listings ignore it)."""
+
+    EDITING = "editing", _("Being edited")
+    SUBMITTED = "submitted", _("Submitted for review")
+    RETURNED = "returned", _("Returned with comments")
+
+
+class VerificationMethod(models.TextChoices):
+    CALLED = "called", _("Called the service")
+    WEBSITE = "website", _("Checked the website")
+    ORGANIZATION = "organization", _("Organization confirmed")
+
+
+def verification_period(urgency: str) -> int:
+    """Days after which a listing of this urgency is due for re-verification."""
+    if urgency == Urgency.CRISIS:
+        return settings.VERIFICATION_CRISIS_DAYS
+    return settings.VERIFICATION_STALE_DAYS
+
+
 class ResourceQuerySet(models.QuerySet):
     def published(self) -> ResourceQuerySet:
         """Resources the public may see."""
         return self.filter(status=PublicationStatus.PUBLISHED)
 
+    def live(self) -> ResourceQuerySet:
+        """Listings themselves, without the draft copies that hold proposed changes."""
+        return self.filter(draft_of__isnull=True)
+
+    def awaiting_review(self) -> ResourceQuerySet:
+        """New drafts and draft changes a curator has submitted for an editor's review."""
+        return self.filter(status=PublicationStatus.DRAFT, review_state=ReviewState.SUBMITTED)
+
     def needing_verification(self) -> ResourceQuerySet:
-        """Flagged for verification, never verified, or verified too long ago."""
-        cutoff = timezone.localdate() - timedelta(days=settings.VERIFICATION_STALE_DAYS)
+        """Flagged for verification, never verified, or verified too long ago.
+
+        "Too long" is ``VERIFICATION_CRISIS_DAYS`` for crisis lines and
+        ``VERIFICATION_STALE_DAYS`` for everything else.
+        """
+        today = timezone.localdate()
+        crisis_cutoff = today - timedelta(days=settings.VERIFICATION_CRISIS_DAYS)
+        cutoff = today - timedelta(days=settings.VERIFICATION_STALE_DAYS)
         return self.filter(
             Q(needs_verification=True)
             | Q(last_verified_on__isnull=True)
+            | Q(urgency=Urgency.CRISIS, last_verified_on__lt=crisis_cutoff)
             | Q(last_verified_on__lt=cutoff)
+        )
+
+    def with_link_problems(self) -> ResourceQuerySet:
+        """Resources whose website, chat or web-form link, or organization website,
+        was found broken or permanently moved by the last link check."""
+        bad = LinkCheck.objects.problems().values("url")
+        return self.filter(
+            Q(url__in=bad)
+            | Q(organization__website__in=bad)
+            | Q(channels__kind__in=ContactChannel.URL_KINDS, channels__value__in=bad)
+        ).distinct()
+
+    def verification_queue(self) -> ResourceQuerySet:
+        """Published listings that need a curator to check them, most urgent first.
+
+        A listing is due when ``needing_verification()`` says so, when a link
+        check found one of its links broken or moved, or when the public
+        reported a problem that is still open. Order: flagged listings first,
+        then crisis lines before support before information, then the most
+        overdue (never verified first), then the most viewed.
+        """
+        open_reports = Feedback.objects.filter(
+            resource=models.OuterRef("pk"), status=Feedback.Status.OPEN
+        )
+        due = (
+            Q(pk__in=self.model.objects.needing_verification().values("pk"))
+            | Q(pk__in=self.model.objects.with_link_problems().values("pk"))
+            | Q(models.Exists(open_reports))
+        )
+        return (
+            self.published()
+            .live()
+            .filter(due)
+            .annotate(
+                open_report_count=models.Count(
+                    "feedback", filter=Q(feedback__status=Feedback.Status.OPEN), distinct=True
+                ),
+                urgency_rank=models.Case(
+                    models.When(urgency=Urgency.CRISIS, then=0),
+                    models.When(urgency=Urgency.SOON, then=1),
+                    default=2,
+                ),
+            )
+            .order_by(
+                "-needs_verification",
+                "-open_report_count",
+                "urgency_rank",
+                models.F("last_verified_on").asc(nulls_first=True),
+                "-view_count",
+                "name",
+            )
         )
 
     def for_listing(self) -> ResourceQuerySet:
@@ -441,16 +539,51 @@ class Resource(SeededModel, TimeStampedModel):
     verification_source = models.CharField(
         max_length=500, blank=True, help_text=_("Where the facts were checked (URL or note).")
     )
+    last_verified_how = models.CharField(
+        _("verified how"), max_length=20, choices=VerificationMethod.choices, blank=True
+    )
     needs_verification = models.BooleanField(default=False, db_index=True)
     internal_notes = models.TextField(blank=True, help_text=_("For curators; never published."))
     is_synthetic = models.BooleanField(
         default=False, editable=False, help_text=_("Generated for benchmarks; never real.")
     )
 
+    # Review and publish (directory.services): a change to a published
+    # listing is edited on a draft copy that points at it, so the live
+    # listing stays as it is until an editor publishes the change.
+    draft_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="draft_changes",
+        help_text=_("The live listing this draft proposes to change."),
+    )
+    review_state = models.CharField(
+        max_length=10, choices=ReviewState.choices, default=ReviewState.EDITING
+    )
+    review_comment = models.TextField(
+        blank=True, help_text=_("The editor's comment when a draft is returned.")
+    )
+    # Page views of the public page, to put popular listings first in the
+    # verification queue. A bare counter: no visitor data is kept.
+    view_count = models.PositiveIntegerField(default=0, editable=False)
+
     objects = ResourceQuerySet.as_manager()
+    history = HistoricalRecords(
+        m2m_fields=["topics", "audiences", "languages"],
+        excluded_fields=["view_count", "updated_at"],
+    )
 
     class Meta:
         ordering = ["name", "id"]
+        permissions = [
+            ("publish_resource", "Can review and publish resources"),
+            ("verify_resource", "Can record that a resource was verified"),
+            ("run_checks", "Can run link and contact checks"),
+            ("import_directory", "Can import HSDS or CSV files"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=PublicationStatus.values), name="resource_status_valid"
@@ -500,7 +633,32 @@ class Resource(SeededModel, TimeStampedModel):
         if self.last_verified_on is None:
             return True
         age = timezone.localdate() - self.last_verified_on
-        return age.days > settings.VERIFICATION_STALE_DAYS
+        return age.days > verification_period(self.urgency)
+
+    @property
+    def verification_due_on(self) -> date | None:
+        if self.last_verified_on is None:
+            return None
+        return self.last_verified_on + timedelta(days=verification_period(self.urgency))
+
+    def link_urls(self) -> list[str]:
+        """The web addresses a link check covers for this resource."""
+        urls = [self.url, self.organization.website]
+        urls += [c.value for c in self.channels.all() if c.kind in ContactChannel.URL_KINDS]
+        return list(dict.fromkeys(u for u in urls if u))
+
+    def link_checks(self) -> list[LinkCheck]:
+        """The latest check of each of this resource's links (unchecked ones omitted)."""
+        return list(LinkCheck.objects.filter(url__in=self.link_urls()).order_by("url"))
+
+
+class DueForVerification(Resource):
+    """The verification queue in the admin: published listings that are due."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("listing due for verification")
+        verbose_name_plural = _("verification queue")
 
 
 class ChannelKind(models.TextChoices):
@@ -549,6 +707,8 @@ class ContactChannel(models.Model):
     needs_verification = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["position", "kind"]
         constraints = [
@@ -562,14 +722,24 @@ class ContactChannel(models.Model):
         return f"{self.get_kind_display()}: {self.display_value}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # Numbers are always stored normalized, whatever path saved them.
+        # Numbers are always stored normalized and checked for form (NANP,
+        # N11, short codes, vanity spelling), whatever path saved them: an
+        # import or a script that skips full_clean() cannot store a bad one.
         if self.kind in self.NUMBER_KINDS:
-            self.value = phones.normalize_number(self.value, text_only=self.kind == self.Kind.TEXT)
+            self._normalize_number()
         super().save(*args, **kwargs)
+
+    def _normalize_number(self) -> None:
+        self.value = phones.normalize_number(self.value, text_only=self.kind == self.Kind.TEXT)
+        phones.check_vanity(self.vanity, self.value)
 
     def clean(self) -> None:
         from django.core.validators import EmailValidator, URLValidator
 
+        if self.vanity and self.kind not in self.NUMBER_KINDS:
+            raise ValidationError({"vanity": _("Only numbers have an advertised spelling.")})
+        if self.keyword and self.kind != self.Kind.TEXT:
+            raise ValidationError({"keyword": _("Only text channels take a keyword.")})
         try:
             if self.kind in self.NUMBER_KINDS:
                 self.value = phones.normalize_number(
@@ -581,6 +751,11 @@ class ContactChannel(models.Model):
                 EmailValidator()(self.value)
         except ValidationError as error:
             raise ValidationError({"value": error.messages}) from error
+        if self.kind in self.NUMBER_KINDS:
+            try:
+                phones.check_vanity(self.vanity, self.value)
+            except ValidationError as error:
+                raise ValidationError({"vanity": error.messages}) from error
 
     @property
     def display_value(self) -> str:
@@ -624,6 +799,8 @@ class Schedule(models.Model):
     opens_at = models.TimeField()
     closes_at = models.TimeField()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["weekday", "opens_at"]
         constraints = [
@@ -658,6 +835,8 @@ class ServiceArea(models.Model):
     )
     name = models.CharField(max_length=200, blank=True, help_text=_("County or city name."))
     postal_code = models.CharField(max_length=5, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["scope", "state", "name"]
@@ -723,6 +902,8 @@ class Location(models.Model):
     )
     transportation = models.CharField(max_length=300, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name", "city"]
         constraints = [
@@ -749,6 +930,177 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"{self.address_1}, {self.city}"
+
+
+# --- Curation: public feedback, link checks, audit ----------------------------
+
+
+class Feedback(TimeStampedModel):
+    """A suggestion of a new resource, or a report of a problem with a listing.
+
+    Stored as soon as the public form validates, before anything else
+    happens, so that no report is ever lost; curators then accept, reject or
+    mark it as spam in the admin's moderation queue. ``contact_email`` is for
+    curators only: it is never shown on a page or returned by the API.
+    """
+
+    class Kind(models.TextChoices):
+        SUGGESTION = "suggestion", _("Suggested resource")
+        PROBLEM = "problem", _("Problem report")
+
+    class Problem(models.TextChoices):
+        WRONG_NUMBER = "wrong_number", _("A phone number or link is wrong")
+        CLOSED = "closed", _("It has closed or no longer exists")
+        WRONG_HOURS = "wrong_hours", _("The hours are wrong")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        SPAM = "spam", _("Spam")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    resource = models.ForeignKey(
+        Resource,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback",
+        help_text=_("The listing a problem report is about."),
+    )
+    problem = models.CharField(max_length=20, choices=Problem.choices, blank=True)
+    message = models.TextField(blank=True)
+    suggested_name = models.CharField(max_length=200, blank=True)
+    suggested_organization = models.CharField(max_length=200, blank=True)
+    suggested_url = models.URLField(max_length=500, blank=True)
+    suggested_phone = models.CharField(max_length=40, blank=True)
+    suggested_kind = models.ForeignKey(
+        TaxonomyTerm,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"taxonomy__code": Taxonomy.KIND},
+    )
+    contact_email = models.EmailField(
+        blank=True, help_text=_("Private: for curators' follow-up questions only.")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    status_reason = models.TextField(blank=True, help_text=_("Why it was rejected."))
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    draft = models.ForeignKey(
+        Resource,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The draft or draft change created when it was accepted."),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("public feedback")
+        verbose_name_plural = _("public feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["suggestion", "problem"]), name="feedback_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "accepted", "rejected", "spam"]),
+                name="feedback_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.PROBLEM:
+            subject = self.resource.name if self.resource else _("a deleted listing")
+            return f"{self.get_problem_display()}: {subject}"
+        return f"{_('Suggestion')}: {self.suggested_name}"
+
+
+class LinkCheckQuerySet(models.QuerySet):
+    def problems(self) -> LinkCheckQuerySet:
+        return self.filter(result__in=[LinkCheck.Result.BROKEN, LinkCheck.Result.MOVED])
+
+
+class LinkCheck(models.Model):
+    """The latest check of one web address (``python manage.py check_links``).
+
+    One row per URL, however many listings share it, so each address is
+    fetched once per run.
+    """
+
+    class Result(models.TextChoices):
+        OK = "ok", _("Working")
+        REDIRECTED = "redirected", _("Working, temporarily redirected")
+        MOVED = "moved", _("Moved permanently")
+        BROKEN = "broken", _("Broken")
+
+    url = models.URLField(max_length=500, unique=True)
+    result = models.CharField(max_length=10, choices=Result.choices)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=2000, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField(db_index=True)
+    # Consecutive failed runs, so a one-off outage can be told from a dead link.
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    objects = LinkCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["url"]
+
+    def __str__(self) -> str:
+        return f"{self.url}: {self.get_result_display()}"
+
+
+class AuditEvent(models.Model):
+    """Who did what to the directory's public content, and when.
+
+    Written by the service functions in ``directory.services`` that publish,
+    return, verify, revert, import and moderate; never edited afterwards.
+    """
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted for review")
+        PUBLISHED = "published", _("Published")
+        RETURNED = "returned", _("Returned with comments")
+        ARCHIVED = "archived", _("Archived")
+        VERIFIED = "verified", _("Verified")
+        REVERTED = "reverted", _("Reverted")
+        IMPORTED = "imported", _("Imported")
+        MERGED = "merged", _("Merged")
+        FEEDBACK_ACCEPTED = "fb_accepted", _("Feedback accepted")
+        FEEDBACK_REJECTED = "fb_rejected", _("Feedback rejected")
+        FEEDBACK_SPAM = "fb_spam", _("Feedback marked as spam")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    object_repr = models.CharField(max_length=200)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.get_action_display()}"
 
 
 class SearchSynonym(models.Model):

@@ -28,6 +28,9 @@ _KEYPAD = str.maketrans(
     "22233344455566677778889999",
 )
 SERVICE_CODES = frozenset({"211", "311", "411", "511", "611", "711", "811", "911", "988"})
+# N11 codes that take text messages: 988 everywhere, 911 where text-to-911
+# is deployed. The others (211 included) are voice only.
+TEXTABLE_SERVICE_CODES = frozenset({"911", "988"})
 
 
 def normalize_number(raw: str, *, text_only: bool = False) -> str:
@@ -45,6 +48,12 @@ def normalize_number(raw: str, *, text_only: bool = False) -> str:
         )
     digits = _NON_DIGITS.sub("", value.translate(_KEYPAD))
     if digits in SERVICE_CODES:
+        if text_only and digits not in TEXTABLE_SERVICE_CODES:
+            raise ValidationError(
+                "%(code)s cannot receive text messages; only 988 and 911 can.",
+                code="service_code_not_textable",
+                params={"code": digits},
+            )
         return digits
     if len(digits) in (5, 6) and not value.startswith("+"):
         if text_only:
@@ -69,6 +78,29 @@ def normalize_number(raw: str, *, text_only: bool = False) -> str:
             params={"number": raw},
         )
     return digits
+
+
+def check_vanity(vanity: str, digits: str) -> None:
+    """Raise ``ValidationError`` unless ``vanity`` (1-800-950-NAMI) dials ``digits``.
+
+    A vanity spelling may carry extra letters past the last digit dialled
+    (1-800-FLOWERS-X), so the stored number must be a prefix of it.
+    """
+    if not vanity.strip():
+        return
+    dialled = _NON_DIGITS.sub("", vanity.upper().translate(_KEYPAD))
+    if len(digits) == 11 and len(dialled) >= 10 and not dialled.startswith("1"):
+        dialled = "1" + dialled
+    if not dialled.startswith(digits):
+        raise ValidationError(
+            "The advertised form %(vanity)s dials %(dialled)s, not %(number)s.",
+            code="vanity_mismatch",
+            params={
+                "vanity": vanity,
+                "dialled": format_number(dialled),
+                "number": format_number(digits),
+            },
+        )
 
 
 def format_number(digits: str) -> str:

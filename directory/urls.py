@@ -24,4 +24,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="pages/accessibility.html"),
         name="accessibility",
     ),
+    path("resources/<slug:slug>/report/", views.report_problem, name="report_problem"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("feedback/thanks/", views.feedback_thanks, name="feedback_thanks"),
 ]

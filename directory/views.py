@@ -7,23 +7,39 @@ tests/directory/test_views.py).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import mail_managers
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_ratelimit.decorators import ratelimit
 
+from config.client_ip import client_ip
 from directory import search as search_module
 from directory.filters import ResourceFilterSet
+from directory.forms import FeedbackForm, ProblemReportForm, SuggestionForm
 from directory.jsonld import resource_jsonld
-from directory.models import Organization, PublicationStatus, Resource, Taxonomy, TaxonomyTerm
+from directory.models import (
+    Feedback,
+    Organization,
+    PublicationStatus,
+    Resource,
+    Taxonomy,
+    TaxonomyTerm,
+)
 from directory.needs import NEEDS
 from guide.models import Section
 
+logger = logging.getLogger(__name__)
 RELATED_RESOURCES = 4
 
 
@@ -94,6 +110,8 @@ def resource_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .prefetch_related("locations"),
         slug=slug,
     )
+    # A bare counter (no visitor data) that puts popular listings first in the verification queue.
+    Resource.objects.filter(pk=resource.pk).update(view_count=F("view_count") + 1)
     related = Resource.objects.published().related_to(resource).select_related("kind")
     page_url = request.build_absolute_uri(resource.get_absolute_url())
     return render(
@@ -308,3 +326,88 @@ def search(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "directory/search.html", context)
+
+
+# --- Public feedback ----------------------------------------------------------
+
+
+def _feedback_client(group: str, request: HttpRequest) -> str:
+    return client_ip(request)
+
+
+def _feedback_rate(group: str, request: HttpRequest) -> str:
+    return settings.FEEDBACK_RATE_LIMIT
+
+
+def notify_curators(feedback: Feedback) -> None:
+    """Tell the site managers (``DJANGO_MANAGERS``) that feedback arrived.
+
+    The private contact email is left out of the message on purpose.
+    """
+    mail_managers(
+        f"[Ally Directory] {feedback}",
+        f"{feedback.get_kind_display()}: {feedback}\n\n{feedback.message}\n\n"
+        "Open the moderation queue in the admin to handle it.",
+        fail_silently=False,
+    )
+
+
+def _feedback_view(request: HttpRequest, form: FeedbackForm, context: dict) -> HttpResponse:
+    template = "directory/feedback_form.html"
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            context.update(form=form, rate_limited=True)
+            return render(request, template, context, status=429)
+        if form.is_valid():
+            if form.is_spam:
+                return redirect("directory:feedback_thanks")
+            # Stored first and committed at once (autocommit, and the views
+            # opt out of ATOMIC_REQUESTS), so nothing after this can lose it.
+            feedback = form.save()
+            try:
+                notify_curators(feedback)
+            except Exception:
+                # The report is safe in the queue; a mail outage must not
+                # tell someone their report failed.
+                logger.exception("Could not notify curators of feedback %s", feedback.pk)
+            return redirect("directory:feedback_thanks")
+    context["form"] = form
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@transaction.non_atomic_requests
+@ratelimit(group="feedback", key=_feedback_client, rate=_feedback_rate, method="POST", block=False)
+def suggest(request: HttpRequest) -> HttpResponse:
+    form = SuggestionForm(request.POST if request.method == "POST" else None)
+    return _feedback_view(
+        request,
+        form,
+        {
+            "title": _("Suggest a resource"),
+            "intro": _(
+                "Know a help line, group or service that should be listed? Tell us and "
+                "our curators will check it before it appears."
+            ),
+        },
+    )
+
+
+@transaction.non_atomic_requests
+@ratelimit(group="feedback", key=_feedback_client, rate=_feedback_rate, method="POST", block=False)
+def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = get_object_or_404(Resource.objects.published().live(), slug=slug)
+    form = ProblemReportForm(request.POST if request.method == "POST" else None, resource=resource)
+    return _feedback_view(
+        request,
+        form,
+        {
+            "title": _("Report a problem with this listing"),
+            "intro": _("Tell us what is wrong with “%(name)s” and we will check it.")
+            % {"name": resource.name},
+            "resource": resource,
+        },
+    )
+
+
+def feedback_thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "directory/feedback_thanks.html")

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from directory.admin import RevertibleHistoryAdmin
 from guide.models import Feedback, Guide, PhrasePair, Reference, Section, Tip
 
 TIMESTAMPS = ("created_at", "updated_at")
@@ -60,7 +61,7 @@ class ReferenceInline(admin.TabularInline):
 
 
 @admin.register(Guide)
-class GuideAdmin(admin.ModelAdmin):
+class GuideAdmin(RevertibleHistoryAdmin):
     list_display = (
         "title",
         "status",
@@ -137,7 +138,7 @@ class PhrasePairInline(admin.TabularInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(RevertibleHistoryAdmin):
     list_display = (
         "title",
         "guide",
@@ -212,7 +213,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(RevertibleHistoryAdmin):
     list_display = ("title", "publisher", "guide", "position", "accessed_on", "resource")
     list_filter = ("guide", "publisher")
     list_select_related = ("guide", "resource")

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from directory.models import PublicationStatus, Resource, SeededModel, TimeStampedModel
 from guide import sharecard
@@ -117,6 +118,8 @@ class Guide(SeededModel, TimeStampedModel):
     )
 
     objects = GuideQuerySet.as_manager()
+    # Every change is recorded, with who made it (see directory.models on why simple-history).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title"]
@@ -194,6 +197,7 @@ class Section(SeededModel, TimeStampedModel):
     )
 
     objects = SectionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["guide", "position", "id"]
@@ -251,6 +255,8 @@ class Tip(SeededModel, TimeStampedModel):
     body = models.TextField(help_text=MARKDOWN_HELP)
     related_resources = models.ManyToManyField(Resource, blank=True, related_name="guide_tips")
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["section", "position", "id"]
         constraints = [
@@ -278,6 +284,8 @@ class PhrasePair(models.Model):
     why = models.CharField(
         max_length=300, blank=True, help_text=_("One sentence on why, in the guide's terms.")
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["section", "position", "id"]
@@ -312,6 +320,8 @@ class Reference(SeededModel, TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="guide_references",
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["guide", "position", "id"]

@@ -58,3 +58,43 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def _member_of(role: str, username: str):
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(
+        username=username, password="a-long-test-password", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def curator_member(db):
+    """A staff user whose only permissions are the Curator role's."""
+    from directory.roles import CURATOR
+
+    return _member_of(CURATOR, "curator-member")
+
+
+@pytest.fixture
+def editor_member(db):
+    """A staff user whose only permissions are the Editor role's."""
+    from directory.roles import EDITOR
+
+    return _member_of(EDITOR, "editor-member")
+
+
+@pytest.fixture
+def curator_member_client(curator_member) -> Client:
+    client = Client()
+    client.force_login(curator_member)
+    return client
+
+
+@pytest.fixture
+def editor_member_client(editor_member) -> Client:
+    client = Client()
+    client.force_login(editor_member)
+    return client

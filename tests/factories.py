@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from directory.models import (
+    AuditEvent,
     ContactChannel,
+    Feedback,
     Language,
+    LinkCheck,
     Location,
     Organization,
     PublicationStatus,
@@ -140,3 +144,46 @@ class LocationFactory(DjangoModelFactory):
     postal_code = "62701"
     latitude = 39.8
     longitude = -89.65
+
+
+class ProblemReportFactory(DjangoModelFactory):
+    class Meta:
+        model = Feedback
+
+    kind = Feedback.Kind.PROBLEM
+    resource = factory.SubFactory(ResourceFactory)
+    problem = Feedback.Problem.WRONG_HOURS
+    message = "The listed hours no longer match the website."
+
+
+class SuggestionFactory(DjangoModelFactory):
+    class Meta:
+        model = Feedback
+
+    kind = Feedback.Kind.SUGGESTION
+    suggested_name = factory.Sequence(lambda n: f"Suggested resource {n}")
+    suggested_organization = "Example Community Services"
+    suggested_url = "https://example.org/help"
+    suggested_kind = factory.SubFactory(KindFactory)
+    message = "A peer support group that meets weekly."
+
+
+class LinkCheckFactory(DjangoModelFactory):
+    class Meta:
+        model = LinkCheck
+        django_get_or_create = ("url",)
+
+    url = factory.Sequence(lambda n: f"https://example.org/page-{n}")
+    result = LinkCheck.Result.OK
+    status_code = 200
+    final_url = factory.LazyAttribute(lambda o: o.url)
+    checked_at = factory.LazyFunction(timezone.now)
+
+
+class AuditEventFactory(DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    action = AuditEvent.Action.PUBLISHED
+    resource = factory.SubFactory(ResourceFactory)
+    object_repr = factory.LazyAttribute(lambda o: str(o.resource))
