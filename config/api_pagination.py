@@ -128,8 +128,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
             "properties": {
                 "count": {
                     "type": "integer",
-                    "description": "Matching results: exact, or a lower bound when count_exact "
-                    "is false (very large result sets are not counted to the end).",
+                    "description": "Matching results: exact, or, when count_exact is false, an "
+                    "estimate that is never below the counting bound (very large "
+                    "result sets are not counted to the end).",
                 },
                 "count_exact": {"type": "boolean"},
                 "page": {"type": "integer"},
@@ -137,7 +138,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 "total_pages": {
                     "type": "integer",
                     "nullable": True,
-                    "description": "Null when the count is a lower bound.",
+                    "description": "Null when the count is not exact.",
                 },
                 "next": {"type": "string", "format": "uri", "nullable": True},
                 "previous": {"type": "string", "format": "uri", "nullable": True},

@@ -187,7 +187,7 @@ class ResourceChangesViewSet(CachedResponseMixin, mixins.ListModelMixin, viewset
 
 
 class ResourcePagination(PageNumberPagination):
-    """Totals from the search module: exact up to a bound, then a lower bound."""
+    """Totals from the search module: exact up to a bound, then an estimate above it."""
 
     def count(self, queryset: QuerySet) -> tuple[int, bool]:
         total = search.count_results(queryset)
