@@ -180,7 +180,10 @@ class ResourceChangesViewSet(CachedResponseMixin, mixins.ListModelMixin, viewset
     Cursor pagination costs the same on every page, however far you go.
     """
 
-    queryset = Resource.objects.for_listing().prefetch_related("locations")
+    # live(): draft copies of changes (directory.services) are not listings.
+    queryset = (
+        Resource.objects.live().for_listing().with_link_status().prefetch_related("locations")
+    )
     serializer_class = serializers.ResourceChangeSerializer
     filterset_class = ResourceChangesFilterSet
     pagination_class = ChangesCursorPagination
@@ -219,7 +222,9 @@ class ResourceViewSet(CachedResponseMixin, viewsets.ReadOnlyModelViewSet):
     separate with commas); different parameters are ANDed.
     """
 
-    queryset = Resource.objects.published().for_listing().prefetch_related("locations")
+    queryset = (
+        Resource.objects.published().for_listing().with_link_status().prefetch_related("locations")
+    )
     serializer_class = serializers.ResourceSerializer
     filterset_class = ResourceFilterSet
     pagination_class = ResourcePagination

@@ -299,6 +299,16 @@ class ResourceQuerySet(models.QuerySet):
             )
         )
 
+    def with_link_status(self) -> ResourceQuerySet:
+        """Annotate the last link check of each resource's own website
+        (``link_status``, ``link_checked_at``; None when unchecked) in the same
+        query: checks are stored per URL, so there is nothing to prefetch."""
+        check = LinkCheck.objects.filter(url=OuterRef("url"))
+        return self.annotate(
+            link_status=Subquery(check.values("result")[:1]),
+            link_checked_at=Subquery(check.values("checked_at")[:1]),
+        )
+
     def for_listing(self) -> ResourceQuerySet:
         """Everything a list of resources shows, in a constant number of queries."""
         return self.select_related("organization", "kind").prefetch_related(

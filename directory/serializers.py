@@ -199,6 +199,11 @@ class ResourceSerializer(serializers.ModelSerializer):
     hours = HoursSerializer(source="*", read_only=True)
     service_areas = ServiceAreaSerializer(many=True, read_only=True)
     locations = LocationSerializer(many=True, read_only=True)
+    website_check = serializers.SerializerMethodField(
+        help_text="The last automatic check of `website` (`python manage.py check_links`): "
+        "`result` is ok, redirected (temporarily), moved (permanently) or broken, with "
+        "`checked_at`; null when the website has not been checked."
+    )
     distance_miles = serializers.SerializerMethodField(
         help_text="Miles to the nearest location from the near (or lat/lon) point; null "
         "without one, or for resources available anywhere (no location)."
@@ -208,7 +213,8 @@ class ResourceSerializer(serializers.ModelSerializer):
         model = Resource
         fields = [
             "id", "url", "html_url", "slug", "name", "alternate_name", "summary",
-            "description", "website", "email", "organization", "kind", "topics", "audiences",
+            "description", "website", "website_check", "email", "organization", "kind",
+            "topics", "audiences",
             "urgency", "cost", "languages", "channels", "hours", "service_areas", "locations",
             "eligibility", "fees", "application_process", "minimum_age", "maximum_age",
             "last_verified_on", "needs_verification", "verification_source", "distance_miles",
@@ -218,6 +224,19 @@ class ResourceSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_html_url(self, obj: Resource) -> str:
         return _absolute(self.context.get("request"), obj.get_absolute_url())
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "result": {"type": "string", "enum": ["ok", "redirected", "moved", "broken"]},
+                "checked_at": {"type": "string", "format": "date-time"},
+            },
+        }
+    )
+    def get_website_check(self, obj: Resource) -> dict[str, Any] | None:
+        return _website_check(obj)
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_miles(self, obj: Resource) -> float | None:
@@ -236,6 +255,17 @@ class ResourceSerializer(serializers.ModelSerializer):
 
 
 _DATETIME = serializers.DateTimeField()
+
+
+def _website_check(resource: Resource) -> dict[str, Any] | None:
+    # Annotated by ResourceQuerySet.with_link_status(); absent means unchecked.
+    result = getattr(resource, "link_status", None)
+    if result is None:
+        return None
+    return {
+        "result": result,
+        "checked_at": _DATETIME.to_representation(resource.link_checked_at),
+    }
 
 
 def _term(term: TaxonomyTerm) -> dict[str, Any]:
@@ -287,6 +317,7 @@ def resource_representation(resource: Resource, request: Any) -> dict[str, Any]:
         "summary": resource.summary,
         "description": resource.description,
         "website": resource.url or None,
+        "website_check": _website_check(resource),
         "email": resource.email or None,
         "organization": {
             "id": str(organization.id),

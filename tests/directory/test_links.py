@@ -142,3 +142,22 @@ def test_draft_copies_and_non_web_values_are_not_checked(db):
     ResourceFactory(url="https://example.org/draft", organization__website="", draft_of=live)
     ContactChannelFactory(resource=live, kind=ContactChannel.Kind.EMAIL, value="help@example.org")
     assert directory_urls() == ["https://example.org/live"]
+
+
+def test_the_api_shows_each_resources_website_check(db, client):
+    from tests.factories import LinkCheckFactory
+
+    checked = ResourceFactory(url="https://example.org/gone", organization__website="")
+    unchecked = ResourceFactory(url="https://example.org/new", organization__website="")
+    LinkCheckFactory(
+        url="https://example.org/gone", result=LinkCheck.Result.BROKEN, status_code=404
+    )
+
+    body = client.get(f"/api/v1/resources/{checked.pk}/").json()
+    assert body["website_check"]["result"] == "broken"
+    assert body["website_check"]["checked_at"]
+    assert client.get(f"/api/v1/resources/{unchecked.pk}/").json()["website_check"] is None
+    listed = {
+        r["id"]: r["website_check"] for r in client.get("/api/v1/resources/").json()["results"]
+    }
+    assert listed[str(checked.pk)]["result"] == "broken"
