@@ -200,7 +200,8 @@ def _selected(filterset: ResourceFilterSet, name: str) -> dict[str, str]:
         if hasattr(value, "code"):
             chosen[value.code] = value.name
         else:
-            chosen[value] = str(dict(filterset.filters[name].extra["choices"]).get(value, value))
+            choices = dict(filterset.form.fields[name].choices)
+            chosen[value] = str(choices.get(value, value))
     return chosen
 
 
