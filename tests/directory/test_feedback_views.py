@@ -44,9 +44,8 @@ def test_the_suggest_page_has_labelled_fields_a_hidden_honeypot_and_no_inline_sc
     assert '<label for="id_suggested_name">' in page
     assert 'name="csrfmiddlewaretoken"' in page
     assert '<div hidden aria-hidden="true">' in page and 'name="homepage"' in page
-    # Scripts come only from our static files; nothing runs inline.
-    scripts = re.findall(r"<script\b([^>]*)>", page)
-    assert scripts and all('src="/static/js/' in attrs for attrs in scripts)
+    # Scripts only from files (the site's CSP forbids inline ones), no inline styles.
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert "style=" not in page
     assert "988" in page  # crisis help is on every page, forms included
 

@@ -51,7 +51,7 @@ def full_resource(**kwargs) -> Resource:
         **kwargs,
     )
     ContactChannelFactory(
-        resource=resource, instructions="Press 1", value="1-202-555-4357", vanity="1-202-555-HELP"
+        resource=resource, value="1-800-950-6264", instructions="Press 1", vanity="1-800-950-NAMI"
     )
     ContactChannelFactory(
         resource=resource, kind=ContactChannel.Kind.TEXT, value="741741", keyword="HOME"
@@ -114,7 +114,7 @@ def test_a_fully_populated_service_validates_and_carries_every_nested_part():
     assert (document["minimum_age"], document["maximum_age"]) == (13, 99)
     assert sorted(p["type"] for p in document["phones"]) == ["text", "textphone", "voice"]
     voice = next(p for p in document["phones"] if p["type"] == "voice")
-    assert voice["description"] == "1-202-555-HELP. Press 1"
+    assert voice["description"] == "1-800-950-NAMI. Press 1"
     tty = next(p for p in document["phones"] if p["type"] == "textphone")
     assert tty["languages"][0]["code"] == "en"
     assert document["additional_urls"] == [
