@@ -32,13 +32,12 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from directory import places, search
 from directory.models import (
     ChannelKind,
-    ContactChannel,
     Cost,
     Language,
     Organization,
@@ -190,7 +189,7 @@ class ResourceFilterSet(django_filters.FilterSet):
         label=_("Audience"),
     )
     urgency = django_filters.MultipleChoiceFilter(
-        choices=_urgency_choices, widget=ListWidget, label=_("Urgency")
+        choices=_urgency_choices, method="filter_urgency", widget=ListWidget, label=_("Urgency")
     )
     channel = django_filters.MultipleChoiceFilter(
         choices=_channel_choices,
@@ -200,6 +199,7 @@ class ResourceFilterSet(django_filters.FilterSet):
     )
     cost = django_filters.MultipleChoiceFilter(
         choices=_cost_choices,
+        method="filter_cost",
         widget=ListWidget,
         label=_("Cost"),
     )
@@ -270,26 +270,32 @@ class ResourceFilterSet(django_filters.FilterSet):
         # Search, place and ordering act together in filter_queryset.
         return queryset
 
+    # Kind, topic, audience, urgency, cost, channel and language are tags in
+    # the search index (``ResourceQuerySet.tagged``): the index intersects
+    # them with each other and with the words of a search.
     def filter_kinds(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return queryset.filter(kind__in=value) if _chosen(value) else queryset
+        return self._tagged(queryset, "kind", value)
+
+    def filter_topics(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return self._tagged(queryset, "topic", value)
+
+    def filter_audiences(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return self._tagged(queryset, "audience", value)
+
+    def filter_urgency(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return self._tagged(queryset, "urgency", value)
+
+    def filter_cost(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return self._tagged(queryset, "cost", value)
+
+    def filter_channels(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return self._tagged(queryset, "channel", value)
+
+    def filter_languages(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return self._tagged(queryset, "language", value)
 
     def filter_organizations(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset.filter(organization__in=value) if value else queryset
-
-    def filter_topics(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return self._linked(queryset, Resource.topics.through, "taxonomyterm", value)
-
-    def filter_audiences(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return self._linked(queryset, Resource.audiences.through, "taxonomyterm", value)
-
-    def filter_languages(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return self._linked(queryset, Resource.languages.through, "language", value)
-
-    def filter_channels(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        if not value:
-            return queryset
-        channels = ContactChannel.objects.filter(resource=OuterRef("pk"), kind__in=value)
-        return queryset.filter(Exists(channels))
 
     def filter_open_now(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset.open_now() if value else queryset
@@ -298,13 +304,11 @@ class ResourceFilterSet(django_filters.FilterSet):
         return queryset.serving_states(value) if value else queryset
 
     @staticmethod
-    def _linked(queryset: QuerySet, through: Any, target: str, values: Any) -> QuerySet:
-        # EXISTS rather than a join: a resource with two chosen topics must
-        # appear once, without DISTINCT over the whole result.
+    def _tagged(queryset: QuerySet, group: str, values: Any) -> QuerySet:
         if not _chosen(values):
             return queryset
-        links = through.objects.filter(resource=OuterRef("pk"), **{f"{target}__in": values})
-        return queryset.filter(Exists(links))
+        codes = [getattr(v, "code", v) for v in values]
+        return queryset.tagged(group, codes)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -398,21 +399,26 @@ class ResourceQuerySet(models.QuerySet):
         open_slots = Schedule.objects.filter(slot).values("resource_id")
         return self.filter(Q(open_24_7=True) | Q(pk__in=open_slots))
 
+    def tagged(self, group: str, values: Iterable[Any]) -> ResourceQuerySet:
+        """Resources with any of ``values`` in a filter ``group`` (``search.TAG_PREFIXES``).
+
+        Answered by the search index, which stores each resource's kind,
+        topics, audiences, urgency, cost, channels, languages and areas as
+        tags; conditions of several groups are intersected in the index.
+        """
+        from directory import search
+
+        return search.tagged(self, [search.tag(group, value) for value in values])
+
     def serving_states(self, states: list[str]) -> ResourceQuerySet:
         """Resources available in any of ``states`` (USPS codes).
 
         Nationwide resources, and those with a service area or a location there.
         """
-        states = [s.upper() for s in states]
-        # One IN over a UNION: the database collects the few matching ids
-        # from two indexed tables, instead of testing every resource twice.
-        areas = ServiceArea.objects.filter(Q(scope=AreaScope.NATIONAL) | Q(state__in=states))
-        located = Location.objects.filter(state__in=states)
-        return self.filter(
-            pk__in=areas.order_by()
-            .values("resource_id")
-            .union(located.order_by().values("resource_id"))
-        )
+        from directory import search
+
+        tags = [search.tag("national", 1)] + [search.tag("state", s.upper()) for s in states]
+        return search.tagged(self, tags)
 
     def near(self, place: places.Place, radius_miles: float) -> ResourceQuerySet:
         """Resources that serve ``place``, with ``distance_miles`` to their nearest location.
@@ -421,10 +427,15 @@ class ResourceQuerySet(models.QuerySet):
         county, city and ZIP areas that name the place, and resources with a
         location within ``radius_miles``. ``distance_miles`` is None for
         resources with no location on the map.
+
+        The index narrows the candidates first (tags for nationwide and
+        state-wide areas, for local areas in the state, and for the grid
+        cells around the place); the exact tests then run on those only.
         """
-        area = Q(scope=AreaScope.NATIONAL)
+        from directory import search
+
+        area = Q()
         if place.state:
-            area |= Q(scope=AreaScope.STATE, state=place.state)
             if place.county:
                 county = place.county.removesuffix(" County")
                 area |= Q(scope=AreaScope.COUNTY, state=place.state) & (
@@ -434,7 +445,12 @@ class ResourceQuerySet(models.QuerySet):
                 area |= Q(scope=AreaScope.CITY, state=place.state, name__iexact=place.city)
         if place.zip_code:
             area |= Q(scope=AreaScope.ZIP, postal_code=place.zip_code)
+        broad = [search.tag("national", 1)]
+        if place.state:
+            broad.append(search.tag("state_area", place.state))
+        local = [search.tag("local_area", place.state)] if place.state and area else []
         min_lat, max_lat, min_lon, max_lon = places.bounding_box(place, radius_miles)
+        cells = search.cell_tags(min_lat, max_lat, min_lon, max_lon)
         nearby = (
             Location.objects.filter(
                 latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon)
@@ -448,9 +464,16 @@ class ResourceQuerySet(models.QuerySet):
             .order_by("distance")
             .values("distance")[:1]
         )
-        serving = ServiceArea.objects.filter(area).order_by().values("resource_id")
         nearby_ids = nearby.order_by().values("resource_id")
-        return self.filter(pk__in=serving.union(nearby_ids)).annotate(
+        serves = Q(search.has_tags(broad, using=self.db)) | Q(pk__in=nearby_ids)
+        if area:
+            serves |= Q(pk__in=ServiceArea.objects.filter(area).order_by().values("resource_id"))
+        if area and not place.state:
+            # Local areas are tagged by state; without one, test them all.
+            candidates = self.filter(search_document__isnull=False)
+        else:
+            candidates = search.tagged(self, broad + local + cells)
+        return candidates.filter(serves).annotate(
             # Only resources with a location in the radius have a distance to
             # look up; the rest (national, state-wide…) sort after them.
             distance_miles=Case(

@@ -63,7 +63,7 @@ from typing import Any
 import snowballstemmer
 from django.core.cache import cache
 from django.db import connections, models, transaction
-from django.db.models import Count, Expression, FloatField, Subquery, Value
+from django.db.models import Expression, FloatField, Subquery, Value
 from django.db.models.sql.compiler import SQLCompiler
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -512,6 +512,36 @@ class _Engine:
         """The engine's estimate of how many rows ``queryset`` has, if it has one."""
         return None
 
+    def is_stale(self, connection: Any) -> bool:
+        """Whether index rows predate a column this version fills (then rebuild)."""
+        return False
+
+    def match_tags(self, tags: Iterable[str]) -> Expression:
+        raise NotImplementedError
+
+    def tags_of(self) -> Expression:
+        raise NotImplementedError
+
+    def has_tags(self, tags: list[str]) -> Expression:
+        raise NotImplementedError
+
+    def count_tags(self, matches: models.QuerySet, limit: int) -> tuple[Counter[str], int]:
+        """How often each tag occurs in the first ``limit`` + 1 rows of ``matches``.
+
+        Returns the counts and the number of rows read.
+        """
+        counts: Counter[str] = Counter()
+        rows = 0
+        for tags in matches.annotate(_tags=self.tags_of()).values_list("_tags", flat=True)[
+            : limit + 1
+        ]:
+            rows += 1
+            counts.update(self.split_tags(tags))
+        return counts, rows
+
+    def split_tags(self, value: Any) -> list[str]:
+        return list(value or ())
+
     def word_exists(self, word: str, using: str) -> bool:
         """Whether a published resource's document contains ``word`` (one indexed lookup)."""
         from directory.models import Resource
@@ -550,6 +580,100 @@ _BOOST_SQL = (
 )
 
 
+# --- Filter tags ------------------------------------------------------------
+#
+# Every filterable attribute of a resource is also stored in its index row as
+# a *tag* ("k:helpline", "c:text", "i:CA"), so that search and filters are one
+# index lookup: the GIN index on PostgreSQL and FTS5 on SQLite intersect the
+# postings of words and tags, instead of the database joining five tables
+# per candidate row. ``facets`` counts the same tags. Tags are
+# ``<prefix>:<value>`` with the prefixes below; the triggers keep them current.
+TAG_PREFIXES = {
+    "kind": "k",
+    "topic": "t",
+    "audience": "a",
+    "urgency": "u",
+    "channel": "c",
+    "cost": "p",
+    "language": "l",
+    # Served in a state: an area of any scope there, or a location there.
+    "state": "i",
+    # Areas, for "near": nationwide; a whole state; a county, city or ZIP in a state.
+    "national": "n",
+    "state_area": "s",
+    "local_area": "x",
+}
+# Locations are also tagged with the cells of three grids (degrees per
+# cell), so "near" finds candidates in the index: the finest grid whose
+# cells cover the search circle's bounding box in at most MAX_NEAR_CELLS.
+GRID_DEGREES = {1: 4.0, 2: 1.0, 3: 0.25}
+MAX_NEAR_CELLS = 40
+_AREA_LOCAL_SCOPES = "('county', 'city', 'zip')"
+
+
+def tag(group: str, value: Any) -> str:
+    """The tag for ``value`` of a filter ``group`` (a key of ``TAG_PREFIXES``)."""
+    return f"{TAG_PREFIXES[group]}:{value}"
+
+
+def cell_tags(min_lat: float, max_lat: float, min_lon: float, max_lon: float) -> list[str]:
+    """Tags of the grid cells that cover a bounding box, on the finest grid that can."""
+    import math
+
+    for level in sorted(GRID_DEGREES, reverse=True):
+        size = GRID_DEGREES[level]
+        lats = range(math.floor(min_lat / size), math.floor(max_lat / size) + 1)
+        lons = range(math.floor(min_lon / size), math.floor(max_lon / size) + 1)
+        if len(lats) * len(lons) <= MAX_NEAR_CELLS or level == min(GRID_DEGREES):
+            return [f"g{level}:{a}:{o}" for a in lats for o in lons]
+    return []
+
+
+def _tags_sql(floor: str) -> str:
+    """SQL yielding the tags of resource ``r``, one per row (both engines).
+
+    ``floor`` formats one argument into the engine's integer floor.
+    """
+    area = "FROM directory_servicearea sa WHERE sa.resource_id = r.id"
+    location = "FROM directory_location lo WHERE lo.resource_id = r.id"
+    cells = " UNION ".join(
+        f"SELECT 'g{level}:' || {floor.format(f'lo.latitude / {size}')} || ':' || "
+        f"{floor.format(f'lo.longitude / {size}')} {location}"
+        " AND lo.latitude IS NOT NULL AND lo.longitude IS NOT NULL"
+        for level, size in GRID_DEGREES.items()
+    )
+    p = TAG_PREFIXES
+    return (
+        f"SELECT '{p['kind']}:' || k.code AS tag"
+        " FROM directory_taxonomyterm k WHERE k.id = r.kind_id"
+        f" UNION SELECT '{p['topic']}:' || t.code FROM directory_resource_topics rt"
+        " JOIN directory_taxonomyterm t ON t.id = rt.taxonomyterm_id WHERE rt.resource_id = r.id"
+        f" UNION SELECT '{p['audience']}:' || t.code FROM directory_resource_audiences ra"
+        " JOIN directory_taxonomyterm t ON t.id = ra.taxonomyterm_id WHERE ra.resource_id = r.id"
+        f" UNION SELECT '{p['urgency']}:' || r.urgency"
+        f" UNION SELECT '{p['cost']}:' || r.cost WHERE r.cost <> ''"
+        f" UNION SELECT '{p['channel']}:' || ch.kind FROM directory_contactchannel ch"
+        " WHERE ch.resource_id = r.id"
+        f" UNION SELECT '{p['language']}:' || rl.language_id FROM directory_resource_languages rl"
+        " WHERE rl.resource_id = r.id"
+        f" UNION SELECT '{p['national']}:1' {area} AND sa.scope = 'national'"
+        f" UNION SELECT '{p['state_area']}:' || upper(sa.state) {area} AND sa.scope = 'state'"
+        f" UNION SELECT '{p['local_area']}:' || upper(sa.state) {area}"
+        f" AND sa.scope IN {_AREA_LOCAL_SCOPES}"
+        f" UNION SELECT '{p['state']}:' || upper(sa.state) {area} AND sa.state <> ''"
+        f" UNION SELECT '{p['state']}:' || upper(lo.state) {location} AND lo.state <> ''"
+        f" UNION {cells}"
+    )
+
+
+# Columns of a resource row that its index row depends on.
+_INDEXED_COLUMNS = (*_TEXT_COLUMNS, "urgency", "cost")
+# Tables whose rows add tags to their resource (per-row triggers), and the
+# many-to-many link tables (statement triggers, as for topics).
+_CHILD_TABLES = ("directory_contactchannel", "directory_servicearea", "directory_location")
+_LINK_TABLES = ("topics", "audiences", "languages")
+
+
 class _PostgresEngine(_Engine):
     """A weighted ``tsvector`` per resource in ``directory_resource_search``, GIN-indexed.
 
@@ -575,6 +699,17 @@ class _PostgresEngine(_Engine):
     # every document, hundreds of milliseconds for a common word.
     window_ordered = False
 
+    def _tags_select(self) -> str:
+        # Tags as stored (for facets) and as lexemes of the document: "#"
+        # first, which no word of a query can start with, so a tag never
+        # matches what someone typed, not even as a prefix.
+        tags = _tags_sql("floor({})::int")
+        return (
+            "SELECT coalesce(array_agg(x.tag ORDER BY x.tag), '{}') AS tags,"
+            " coalesce(array_agg('#' || x.tag), '{}') AS lexemes"
+            f" FROM ({tags}) x"
+        )
+
     def _document_sql(self) -> str:
         agg = "string_agg(t.name, ' ')"
         taxonomy = _TAXONOMY_SQL.format(agg=agg)
@@ -588,11 +723,14 @@ class _PostgresEngine(_Engine):
     def install(self, connection: Any) -> None:
         c = self.config
         refresh = (
-            f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost)"
-            f" SELECT r.id, {self._document_sql()}, to_tsvector('{c}', {_NAME_SQL}),"
-            f" {_BOOST_SQL} FROM directory_resource r WHERE r.id = ANY(ids)"
+            f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost, tags)"
+            f" SELECT r.id, {self._document_sql()} || array_to_tsvector(tg.lexemes),"
+            f" to_tsvector('{c}', {_NAME_SQL}), {_BOOST_SQL}, tg.tags"
+            f" FROM directory_resource r CROSS JOIN LATERAL ({self._tags_select()}) tg"
+            " WHERE r.id = ANY(ids)"
             " ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document,"
-            " name_document = EXCLUDED.name_document, boost = EXCLUDED.boost"
+            " name_document = EXCLUDED.name_document, boost = EXCLUDED.boost,"
+            " tags = EXCLUDED.tags"
         )
         statements = [
             "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -610,10 +748,12 @@ class _PostgresEngine(_Engine):
                 resource_id uuid PRIMARY KEY,
                 document tsvector NOT NULL,
                 name_document tsvector NOT NULL,
-                boost real NOT NULL DEFAULT 1
+                boost real NOT NULL DEFAULT 1,
+                tags text[]
             )""",
             # Tables created by an earlier version gain the newer columns.
             f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS boost real NOT NULL DEFAULT 1",
+            f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS tags text[]",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE}"
             " USING gin (document)",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_name ON {SEARCH_TABLE}"
@@ -640,6 +780,16 @@ class _PostgresEngine(_Engine):
                     END IF;
                     RETURN NULL;
                 END $$""",
+            f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_on_child() RETURNS trigger
+                LANGUAGE plpgsql AS $$ BEGIN
+                    IF TG_OP <> 'INSERT' THEN
+                        PERFORM {SEARCH_TABLE}_refresh(ARRAY[OLD.resource_id]);
+                    END IF;
+                    IF TG_OP <> 'DELETE' THEN
+                        PERFORM {SEARCH_TABLE}_refresh(ARRAY[NEW.resource_id]);
+                    END IF;
+                    RETURN NULL;
+                END $$""",
             f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_on_term() RETURNS trigger
                 LANGUAGE plpgsql AS $$ BEGIN
                     PERFORM {SEARCH_TABLE}_refresh(
@@ -653,7 +803,7 @@ class _PostgresEngine(_Engine):
                 cursor.execute(statement)
 
     def _trigger_statements(self) -> list[str]:
-        changed = " OR ".join(f"OLD.{col} IS DISTINCT FROM NEW.{col}" for col in _TEXT_COLUMNS)
+        changed = " OR ".join(f"OLD.{col} IS DISTINCT FROM NEW.{col}" for col in _INDEXED_COLUMNS)
         statements = [
             *self._drop_statements(),
             f"""CREATE TRIGGER {SEARCH_TABLE}_resource_insert AFTER INSERT ON directory_resource
@@ -663,10 +813,17 @@ class _PostgresEngine(_Engine):
             f"""CREATE TRIGGER {SEARCH_TABLE}_resource_delete AFTER DELETE ON directory_resource
                 FOR EACH ROW EXECUTE FUNCTION {SEARCH_TABLE}_on_resource()""",
             f"""CREATE TRIGGER {SEARCH_TABLE}_term_rename AFTER UPDATE ON directory_taxonomyterm
-                FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+                FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name
+                    OR OLD.code IS DISTINCT FROM NEW.code)
                 EXECUTE FUNCTION {SEARCH_TABLE}_on_term()""",
         ]
-        for link in ("topics", "audiences"):
+        for table in _CHILD_TABLES:
+            statements.append(
+                f"""CREATE TRIGGER {SEARCH_TABLE}_{table.removeprefix("directory_")}
+                    AFTER INSERT OR UPDATE OR DELETE ON {table}
+                    FOR EACH ROW EXECUTE FUNCTION {SEARCH_TABLE}_on_child()"""
+            )
+        for link in _LINK_TABLES:
             table = f"directory_resource_{link}"
             statements += [
                 f"""CREATE TRIGGER {SEARCH_TABLE}_{link}_insert AFTER INSERT ON {table}
@@ -688,6 +845,9 @@ class _PostgresEngine(_Engine):
             ("topics_delete", "directory_resource_topics"),
             ("audiences_insert", "directory_resource_audiences"),
             ("audiences_delete", "directory_resource_audiences"),
+            ("languages_insert", "directory_resource_languages"),
+            ("languages_delete", "directory_resource_languages"),
+            *((t.removeprefix("directory_"), t) for t in _CHILD_TABLES),
         ]
         return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{name} ON {t}" for name, t in triggers]
 
@@ -735,14 +895,16 @@ class _PostgresEngine(_Engine):
             cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_document")
             cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_name")
             cursor.execute(
-                f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost)"
+                f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost, tags)"
                 " SELECT r.id, setweight(n.v, 'A')"
                 f" || setweight(to_tsvector('{c}', r.summary || ' ' || coalesce(k.name, '')"
                 " || ' ' || coalesce(tp.names, '') || ' ' || coalesce(au.names, '')), 'B')"
-                f" || setweight(to_tsvector('{c}', r.description), 'C'), n.v,"
-                f" CASE WHEN au.broad THEN {1 + BROAD_AUDIENCE_BOOST} ELSE 1 END"
+                f" || setweight(to_tsvector('{c}', r.description), 'C')"
+                " || array_to_tsvector(tg.lexemes), n.v,"
+                f" CASE WHEN au.broad THEN {1 + BROAD_AUDIENCE_BOOST} ELSE 1 END, tg.tags"
                 " FROM directory_resource r"
                 f" CROSS JOIN LATERAL (SELECT to_tsvector('{c}', {_NAME_SQL}) AS v) n"
+                f" CROSS JOIN LATERAL ({self._tags_select()}) tg"
                 " LEFT JOIN directory_taxonomyterm k ON k.id = r.kind_id"
                 f" LEFT JOIN ({names('topics')}) tp ON tp.resource_id = r.id"
                 f" LEFT JOIN ({names('audiences')}) au ON au.resource_id = r.id"
@@ -791,6 +953,39 @@ class _PostgresEngine(_Engine):
             FloatField(),
         )
 
+    def match_tags(self, tags: Iterable[str]) -> Expression:
+        # Quoted lexemes, quotes and backslashes doubled (tsquery syntax).
+        query = " | ".join("'#" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tags)
+        return _SearchSQL(
+            "{table}.document @@ %s::tsquery", [query or "'#'"], models.BooleanField()
+        )
+
+    def tags_of(self) -> Expression:
+        return _SearchSQL("{table}.tags", [], models.Field())
+
+    def has_tags(self, tags: list[str]) -> Expression:
+        return _SearchSQL("{table}.tags && %s::text[]", [tags], models.BooleanField())
+
+    def count_tags(self, matches: models.QuerySet, limit: int) -> tuple[Counter[str], int]:
+        # Counted in the database: only one row per tag comes back.
+        rows = matches.annotate(_tags=self.tags_of()).values("_tags")[: limit + 1]
+        sql, params = rows.query.sql_with_params()
+        with connections[matches.db].cursor() as cursor:
+            cursor.execute(
+                f"WITH m AS MATERIALIZED ({sql}) SELECT t.tag, count(*) FROM m,"
+                " unnest(m._tags) AS t(tag) GROUP BY t.tag"
+                " UNION ALL SELECT NULL, count(*) FROM m",
+                params,
+            )
+            found = cursor.fetchall()
+        counts = Counter({tag: n for tag, n in found if tag is not None})
+        return counts, next(n for tag, n in found if tag is None)
+
+    def is_stale(self, connection: Any) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {SEARCH_TABLE} WHERE tags IS NULL)")
+            return cursor.fetchone()[0]
+
     def prefix_name_match(self, words: list[str]) -> Expression:
         query = " & ".join(f"{w}:*" for w in words)
         return _SearchSQL(
@@ -821,7 +1016,9 @@ class _SQLiteEngine(_Engine):
     window_ordered = True
     # Column weights for bm25: resource_id and boost (unindexed), name,
     # summary, taxonomy, description.
-    weights = "0.0, 0.0, 10.0, 4.0, 4.0, 1.0"
+    weights = "0.0, 0.0, 10.0, 4.0, 4.0, 1.0, 0.0"
+    # Words of a query are matched in these columns only, never in the tags.
+    text_columns = "{name summary taxonomy description}"
     rowids = f"{SEARCH_TABLE}_rowid"
 
     def _refresh_sql(self, condition: str) -> list[str]:
@@ -832,12 +1029,32 @@ class _SQLiteEngine(_Engine):
             f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN (SELECT id FROM {self.rowids}"
             f" WHERE resource_id IN ({condition}))",
             f"INSERT INTO {SEARCH_TABLE} (rowid, resource_id, boost, name, summary, taxonomy,"
-            f" description) SELECT m.id, r.id, {_BOOST_SQL}, {_NAME_SQL}, r.summary, {taxonomy},"
-            f" r.description FROM directory_resource r JOIN {self.rowids} m"
+            f" description, tags) SELECT m.id, r.id, {_BOOST_SQL}, {_NAME_SQL}, r.summary,"
+            f" {taxonomy}, r.description, ({self._tags_select()})"
+            f" FROM directory_resource r JOIN {self.rowids} m"
             f" ON m.resource_id = r.id WHERE r.id IN ({condition})",
         ]
 
-    columns = ["resource_id", "boost", "name", "summary", "taxonomy", "description"]
+    columns = ["resource_id", "boost", "name", "summary", "taxonomy", "description", "tags"]
+
+    @staticmethod
+    def tag_token(tag: str) -> str:
+        """A tag as one FTS5 token: its UTF-8 bytes in hex between "zz" and "x".
+
+        The unicode61 tokenizer would split "c:text" at the colon; hex keeps
+        it one token, and the "x" at the end keeps the Porter stemmer from
+        trimming a final "e" or "ed" of the hex digits.
+        """
+        return "zz" + tag.encode().hex() + "x"
+
+    @staticmethod
+    def token_tag(token: str) -> str:
+        return bytes.fromhex(token[2:-1]).decode()
+
+    def _tags_select(self) -> str:
+        floor = "(CAST(({0}) AS INTEGER) - (({0}) < CAST(({0}) AS INTEGER)))"
+        tags = _tags_sql(floor)
+        return f"SELECT group_concat('zz' || lower(hex(x.tag)) || 'x', ' ') FROM ({tags}) x"
 
     def install(self, connection: Any) -> None:
         with connection.cursor() as cursor:
@@ -849,7 +1066,7 @@ class _SQLiteEngine(_Engine):
                 cursor.execute(f"DROP TABLE {SEARCH_TABLE}")
         statements = [
             f"""CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5(
-                resource_id UNINDEXED, boost UNINDEXED, name, summary, taxonomy, description,
+                resource_id UNINDEXED, boost UNINDEXED, name, summary, taxonomy, description, tags,
                 tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')""",
             f"""CREATE TABLE IF NOT EXISTS {self.rowids} (
                 id integer PRIMARY KEY, resource_id char(32) NOT NULL UNIQUE)""",
@@ -868,7 +1085,7 @@ class _SQLiteEngine(_Engine):
                 + "; END"
             )
 
-        changed = " OR ".join(f"OLD.{col} IS NOT NEW.{col}" for col in _TEXT_COLUMNS)
+        changed = " OR ".join(f"OLD.{col} IS NOT NEW.{col}" for col in _INDEXED_COLUMNS)
         statements = [
             trigger("resource_insert", "AFTER INSERT ON directory_resource", "NEW.id"),
             trigger(
@@ -888,12 +1105,27 @@ class _SQLiteEngine(_Engine):
             ),
             trigger(
                 "term_rename",
-                "AFTER UPDATE OF name ON directory_taxonomyterm FOR EACH ROW"
-                " WHEN OLD.name IS NOT NEW.name",
+                "AFTER UPDATE OF name, code ON directory_taxonomyterm FOR EACH ROW"
+                " WHEN OLD.name IS NOT NEW.name OR OLD.code IS NOT NEW.code",
                 _USES_TERM_SQL.format(term="NEW.id"),
             ),
         ]
-        for link in ("topics", "audiences"):
+        for table in _CHILD_TABLES:
+            name = table.removeprefix("directory_")
+            statements += [
+                trigger(f"{name}_insert", f"AFTER INSERT ON {table}", "NEW.resource_id"),
+                trigger(
+                    f"{name}_update",
+                    f"AFTER UPDATE ON {table}",
+                    "",
+                    [
+                        *self._refresh_sql("OLD.resource_id"),
+                        *self._refresh_sql("NEW.resource_id"),
+                    ],
+                ),
+                trigger(f"{name}_delete", f"AFTER DELETE ON {table}", "OLD.resource_id"),
+            ]
+        for link in _LINK_TABLES:
             table = f"directory_resource_{link}"
             statements += [
                 trigger(f"{link}_insert", f"AFTER INSERT ON {table}", "NEW.resource_id"),
@@ -911,6 +1143,13 @@ class _SQLiteEngine(_Engine):
             "topics_delete",
             "audiences_insert",
             "audiences_delete",
+            "languages_insert",
+            "languages_delete",
+            *(
+                f"{t.removeprefix('directory_')}_{event}"
+                for t in _CHILD_TABLES
+                for event in ("insert", "update", "delete")
+            ),
         ]
         with connection.cursor() as cursor:
             for name in names:
@@ -938,16 +1177,38 @@ class _SQLiteEngine(_Engine):
     def match(self, parsed: ParsedQuery) -> Expression:
         return _SearchSQL(
             "{table}." + SEARCH_TABLE + " MATCH %s",
-            [self._fts_query(parsed)],
+            [f"{self.text_columns} : ({self._fts_query(parsed)})"],
             models.BooleanField(),
         )
+
+    def match_tags(self, tags: Iterable[str]) -> Expression:
+        tokens = " OR ".join(self.tag_token(t) for t in tags) or self.tag_token("")
+        return _SearchSQL(
+            "{table}." + SEARCH_TABLE + " MATCH %s", [f"tags : ({tokens})"], models.BooleanField()
+        )
+
+    def tags_of(self) -> Expression:
+        return _SearchSQL("{table}.tags", [], models.TextField())
+
+    def has_tags(self, tags: list[str]) -> Expression:
+        if not tags:
+            return _SearchSQL("0", [], models.BooleanField())
+        test = "instr(' ' || {table}.tags || ' ', %s) > 0"
+        return _SearchSQL(
+            "(" + " OR ".join([test] * len(tags)) + ")",
+            [f" {self.tag_token(t)} " for t in tags],
+            models.BooleanField(),
+        )
+
+    def split_tags(self, value: Any) -> list[str]:
+        return [self.token_tag(token) for token in (value or "").split()]
 
     def rank(self, parsed: ParsedQuery) -> Expression:
         # bm25 is lower for better matches; negated so both engines sort descending.
         # bm25 with weight on the name only is below zero when the name has a hit.
         t = f"{{table}}.{SEARCH_TABLE}"
         return _SearchSQL(
-            f"(CASE WHEN bm25({t}, 0, 0, 1, 0, 0, 0) < 0 THEN {NAME_MATCH_TIER} ELSE 0 END)"
+            f"(CASE WHEN bm25({t}, 0, 0, 1, 0, 0, 0, 0) < 0 THEN {NAME_MATCH_TIER} ELSE 0 END)"
             f" - bm25({t}, {self.weights}) * {{table}}.boost",
             [],
             FloatField(),
@@ -987,7 +1248,7 @@ def install_index(*, using: str = "default", rebuild: bool | None = None) -> Non
             with connection.cursor() as cursor:
                 cursor.execute("SELECT count(*) FROM directory_resource")
                 resources = cursor.fetchone()[0]
-            rebuild = engine.indexed_count(connection) != resources
+            rebuild = engine.indexed_count(connection) != resources or engine.is_stale(connection)
         if rebuild:
             engine.rebuild(connection)
 
@@ -1111,6 +1372,28 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
     )
 
 
+def has_tags(tags: Iterable[str], *, using: str = "default") -> Expression:
+    """A condition true for resources that carry any of ``tags``, tested row by row.
+
+    Unlike ``tagged``, which the index answers, this reads each candidate's
+    stored tags, so it may sit in an ``OR`` (FTS5 allows MATCH only at the
+    top of a WHERE clause). The queryset must join the index first
+    (``filter(search_document__isnull=False)``), as ``tagged`` does.
+    """
+    return _engine(using).has_tags(sorted(set(tags)))
+
+
+def tagged(queryset: models.QuerySet, tags: Iterable[str]) -> models.QuerySet:
+    """``queryset`` narrowed to resources that carry any of ``tags``.
+
+    Each call adds one condition; conditions of several calls are ANDed and
+    answered together by the index, with the words of a search.
+    """
+    return queryset.filter(search_document__isnull=False).filter(
+        _engine(queryset.db).match_tags(sorted(set(tags)))
+    )
+
+
 # --- Counting -------------------------------------------------------------
 
 
@@ -1176,63 +1459,88 @@ def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) 
 
 @dataclass(frozen=True)
 class FacetValue:
+    """One value of a facet group and how many results have it.
+
+    ``exact`` is False when the results were too many to count one by one
+    (more than ``FACET_SAMPLE``): the count is then scaled from the first
+    ``FACET_SAMPLE`` matches by the engine's estimate of the total
+    (PostgreSQL), or is a lower bound (SQLite, which has no estimates).
+    """
+
     value: str
     label: str
     count: int
+    exact: bool = True
 
 
 FACET_GROUPS = ("kind", "topic", "audience", "urgency", "channel", "cost", "language")
+# Facet counts are exact up to this many results; see ``FacetValue``.
+FACET_SAMPLE = 20_000
 
 
-def facets(queryset: models.QuerySet) -> dict[str, list[FacetValue]]:
+def facets(
+    queryset: models.QuerySet, *, groups: Iterable[str] = FACET_GROUPS
+) -> dict[str, list[FacetValue]]:
     """Counts of the resources in ``queryset`` per value of each facet group.
 
     Groups: kind, topic, audience, urgency, channel, cost, language (the
-    keys of the result, in ``FACET_GROUPS`` order); each lists the values
-    that occur, most frequent first. The count of a value is the number of
-    resources in ``queryset`` that have it, so it equals what adding that
-    value as a filter would return. Seven queries, whatever the filters.
+    keys of the result, in ``FACET_GROUPS`` order, limited to ``groups``);
+    each lists the values that occur, most frequent first. The count of a
+    value is the number of resources in ``queryset`` that have it, so it
+    equals what adding that value as a filter would return. They are counted
+    from the filter tags in the index: one query for all groups, and one
+    each for the names of taxonomy terms and languages when asked for.
     """
-    from directory.models import ChannelKind, Cost, Resource, Urgency
+    from directory.models import ChannelKind, Cost, Language, TaxonomyTerm, Urgency
 
-    matching = Resource.objects.using(queryset.db).filter(pk__in=matches_of(queryset).values("pk"))
+    wanted = [g for g in FACET_GROUPS if g in set(groups)]
+    engine = _engine(queryset.db)
+    matches = matches_of(queryset).filter(search_document__isnull=False)
+    counts, read = engine.count_tags(matches, FACET_SAMPLE)
+    exact, scale = True, 1.0
+    if read > FACET_SAMPLE:
+        exact = False
+        estimate = engine.estimate_count(matches)
+        scale = max(1.0, (estimate or read) / read)
 
-    def grouped(value: str, label: str | None = None, distinct: bool = False) -> list[tuple]:
-        fields = [value] if label is None else [value, label]
-        rows = (
-            matching.order_by()
-            .filter(**{f"{value}__isnull": False})
-            .values(*fields)
-            .annotate(n=Count("pk", distinct=distinct))
-            .values_list(*fields, "n")
+    by_group: dict[str, dict[str, int]] = {g: {} for g in wanted}
+    prefixes = {TAG_PREFIXES[g]: g for g in wanted}
+    for tag_, n in counts.items():
+        prefix, _, value = tag_.partition(":")
+        if prefix in prefixes:
+            by_group[prefixes[prefix]][value] = round(n * scale)
+
+    labels: dict[str, dict[str, str]] = {}
+    taxonomies = [g for g in ("kind", "topic", "audience") if by_group.get(g)]
+    if taxonomies:
+        codes = {code for g in taxonomies for code in by_group[g]}
+        for taxonomy, code, name in (
+            TaxonomyTerm.objects.using(queryset.db)
+            .filter(taxonomy__code__in=taxonomies, code__in=codes)
+            .values_list("taxonomy__code", "code", "name")
+        ):
+            labels.setdefault(taxonomy, {})[code] = name
+    if by_group.get("language"):
+        labels["language"] = dict(
+            Language.objects.using(queryset.db)
+            .filter(code__in=by_group["language"])
+            .values_list("code", "name")
         )
-        return list(rows)
+    for group, choices in (("urgency", Urgency), ("channel", ChannelKind), ("cost", Cost)):
+        if group in by_group:
+            labels[group] = {str(v): str(label) for v, label in choices.choices if v}
 
-    def ordered(values: Iterable[FacetValue]) -> list[FacetValue]:
-        return sorted(values, key=lambda v: (-v.count, v.label))
-
-    result: dict[str, list[FacetValue]] = {}
-    for group, path in (("kind", "kind"), ("topic", "topics"), ("audience", "audiences")):
-        result[group] = ordered(
-            FacetValue(code, name, n)
-            for code, name, n in grouped(f"{path}__code", f"{path}__name")
+    return {
+        group: sorted(
+            (
+                FacetValue(value, labels[group][value], n, exact)
+                for value, n in by_group[group].items()
+                if value in labels.get(group, {})
+            ),
+            key=lambda v: (-v.count, v.label),
         )
-    result["urgency"] = ordered(
-        FacetValue(v, str(Urgency(v).label), n) for v, n in grouped("urgency")
-    )
-    result["channel"] = ordered(
-        FacetValue(v, str(ChannelKind(v).label), n)
-        for v, n in grouped("channels__kind", distinct=True)
-    )
-    # "Not stated" is not something to filter by.
-    result["cost"] = ordered(
-        FacetValue(v, str(Cost(v).label), n) for v, n in grouped("cost") if v != Cost.UNKNOWN
-    )
-    result["language"] = ordered(
-        FacetValue(code, name, n)
-        for code, name, n in grouped("languages__code", "languages__name")
-    )
-    return result
+        for group in wanted
+    }
 
 
 # --- Suggestions ----------------------------------------------------------
