@@ -148,8 +148,15 @@ if DATABASE_URL:
     # measured by bench_search) than the millisecond queries take to run.
     # random_page_cost 1.1 tells the planner that index lookups are cheap
     # (SSD or cached data), so it stops preferring to scan whole tables.
+    # No parallel workers: starting them costs more than the few
+    # milliseconds a search takes, and concurrent requests already use
+    # every core.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", os.environ.get("DATABASE_OPTIONS", "-c jit=off -c random_page_cost=1.1")
+        "options",
+        os.environ.get(
+            "DATABASE_OPTIONS",
+            "-c jit=off -c random_page_cost=1.1 -c max_parallel_workers_per_gather=0",
+        ),
     )
 else:
     VAR_DIR.mkdir(exist_ok=True)

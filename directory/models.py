@@ -428,29 +428,25 @@ class ResourceQuerySet(models.QuerySet):
         location within ``radius_miles``. ``distance_miles`` is None for
         resources with no location on the map.
 
-        The index narrows the candidates first (tags for nationwide and
-        state-wide areas, for local areas in the state, and for the grid
-        cells around the place); the exact tests then run on those only.
+        The index finds the candidates (tags for the areas and for the grid
+        cells around the place); only those in a cell are then measured.
         """
         from directory import search
 
-        area = Q()
+        # Areas that name the place are tags of their own, so the index finds
+        # them exactly; locations are found by grid cell, then measured.
+        serving = [search.tag("national", 1)]
         if place.state:
+            serving.append(search.tag("state_area", place.state))
             if place.county:
-                county = place.county.removesuffix(" County")
-                area |= Q(scope=AreaScope.COUNTY, state=place.state) & (
-                    Q(name__iexact=county) | Q(name__iexact=f"{county} County")
-                )
+                key = search.area_name_key(place.county)
+                serving.append(search.tag("county", f"{place.state}:{key}"))
             if place.city:
-                area |= Q(scope=AreaScope.CITY, state=place.state, name__iexact=place.city)
+                key = search.area_name_key(place.city)
+                serving.append(search.tag("city", f"{place.state}:{key}"))
         if place.zip_code:
-            area |= Q(scope=AreaScope.ZIP, postal_code=place.zip_code)
-        broad = [search.tag("national", 1)]
-        if place.state:
-            broad.append(search.tag("state_area", place.state))
-        local = [search.tag("local_area", place.state)] if place.state and area else []
+            serving.append(search.tag("zip", place.zip_code))
         min_lat, max_lat, min_lon, max_lon = places.bounding_box(place, radius_miles)
-        cells = search.cell_tags(min_lat, max_lat, min_lon, max_lon)
         nearby = (
             Location.objects.filter(
                 latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon)
@@ -465,14 +461,9 @@ class ResourceQuerySet(models.QuerySet):
             .values("distance")[:1]
         )
         nearby_ids = nearby.order_by().values("resource_id")
-        serves = Q(search.has_tags(broad, using=self.db)) | Q(pk__in=nearby_ids)
-        if area:
-            serves |= Q(pk__in=ServiceArea.objects.filter(area).order_by().values("resource_id"))
-        if area and not place.state:
-            # Local areas are tagged by state; without one, test them all.
-            candidates = self.filter(search_document__isnull=False)
-        else:
-            candidates = search.tagged(self, broad + local + cells)
+        cells = search.cell_tags(min_lat, max_lat, min_lon, max_lon)
+        candidates = search.tagged(self, serving + cells)
+        serves = Q(search.has_tags(serving, using=self.db)) | Q(pk__in=nearby_ids)
         return candidates.filter(serves).annotate(
             # Only resources with a location in the radius have a distance to
             # look up; the rest (national, state-wide…) sort after them.

@@ -598,17 +598,24 @@ TAG_PREFIXES = {
     "language": "l",
     # Served in a state: an area of any scope there, or a location there.
     "state": "i",
-    # Areas, for "near": nationwide; a whole state; a county, city or ZIP in a state.
+    # Areas, for "near": nationwide; a whole state; a county or city of a
+    # state ("CA:san francisco", see ``area_name_key``); a ZIP code.
     "national": "n",
     "state_area": "s",
-    "local_area": "x",
+    "county": "y",
+    "city": "w",
+    "zip": "z",
 }
 # Locations are also tagged with the cells of three grids (degrees per
 # cell), so "near" finds candidates in the index: the finest grid whose
 # cells cover the search circle's bounding box in at most MAX_NEAR_CELLS.
 GRID_DEGREES = {1: 4.0, 2: 1.0, 3: 0.25}
 MAX_NEAR_CELLS = 40
-_AREA_LOCAL_SCOPES = "('county', 'city', 'zip')"
+
+
+def area_name_key(name: str) -> str:
+    """How a county or city name is tagged: "San Francisco County" → "san francisco"."""
+    return name.strip().lower().removesuffix(" county")
 
 
 def tag(group: str, value: Any) -> str:
@@ -627,6 +634,15 @@ def cell_tags(min_lat: float, max_lat: float, min_lon: float, max_lon: float) ->
         if len(lats) * len(lons) <= MAX_NEAR_CELLS or level == min(GRID_DEGREES):
             return [f"g{level}:{a}:{o}" for a in lats for o in lons]
     return []
+
+
+# ``area_name_key`` in SQL (SQLite's lower() folds ASCII letters only, so
+# names with capital non-ASCII letters would not match there).
+_AREA_NAME_SQL = (
+    "(CASE WHEN lower(trim(sa.name)) LIKE '% county'"
+    " THEN substr(lower(trim(sa.name)), 1, length(trim(sa.name)) - 7)"
+    " ELSE lower(trim(sa.name)) END)"
+)
 
 
 def _tags_sql(floor: str) -> str:
@@ -658,8 +674,11 @@ def _tags_sql(floor: str) -> str:
         " WHERE rl.resource_id = r.id"
         f" UNION SELECT '{p['national']}:1' {area} AND sa.scope = 'national'"
         f" UNION SELECT '{p['state_area']}:' || upper(sa.state) {area} AND sa.scope = 'state'"
-        f" UNION SELECT '{p['local_area']}:' || upper(sa.state) {area}"
-        f" AND sa.scope IN {_AREA_LOCAL_SCOPES}"
+        f" UNION SELECT '{p['county']}:' || upper(sa.state) || ':' || {_AREA_NAME_SQL} {area}"
+        " AND sa.scope = 'county'"
+        f" UNION SELECT '{p['city']}:' || upper(sa.state) || ':' || {_AREA_NAME_SQL} {area}"
+        " AND sa.scope = 'city'"
+        f" UNION SELECT '{p['zip']}:' || sa.postal_code {area} AND sa.scope = 'zip'"
         f" UNION SELECT '{p['state']}:' || upper(sa.state) {area} AND sa.state <> ''"
         f" UNION SELECT '{p['state']}:' || upper(lo.state) {location} AND lo.state <> ''"
         f" UNION {cells}"
@@ -700,15 +719,8 @@ class _PostgresEngine(_Engine):
     window_ordered = False
 
     def _tags_select(self) -> str:
-        # Tags as stored (for facets) and as lexemes of the document: "#"
-        # first, which no word of a query can start with, so a tag never
-        # matches what someone typed, not even as a prefix.
         tags = _tags_sql("floor({})::int")
-        return (
-            "SELECT coalesce(array_agg(x.tag ORDER BY x.tag), '{}') AS tags,"
-            " coalesce(array_agg('#' || x.tag), '{}') AS lexemes"
-            f" FROM ({tags}) x"
-        )
+        return f"SELECT coalesce(array_agg(x.tag ORDER BY x.tag), '{{}}') AS tags FROM ({tags}) x"
 
     def _document_sql(self) -> str:
         agg = "string_agg(t.name, ' ')"
@@ -724,7 +736,7 @@ class _PostgresEngine(_Engine):
         c = self.config
         refresh = (
             f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost, tags)"
-            f" SELECT r.id, {self._document_sql()} || array_to_tsvector(tg.lexemes),"
+            f" SELECT r.id, {self._document_sql()},"
             f" to_tsvector('{c}', {_NAME_SQL}), {_BOOST_SQL}, tg.tags"
             f" FROM directory_resource r CROSS JOIN LATERAL ({self._tags_select()}) tg"
             " WHERE r.id = ANY(ids)"
@@ -758,6 +770,7 @@ class _PostgresEngine(_Engine):
             " USING gin (document)",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_name ON {SEARCH_TABLE}"
             " USING gin (name_document)",
+            f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_tags ON {SEARCH_TABLE} USING gin (tags)",
             f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_refresh(ids uuid[]) RETURNS void
                 LANGUAGE sql AS $$ {refresh} $$""",
             f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_on_resource() RETURNS trigger
@@ -894,13 +907,13 @@ class _PostgresEngine(_Engine):
             cursor.execute(f"TRUNCATE {SEARCH_TABLE}")
             cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_document")
             cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_name")
+            cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_tags")
             cursor.execute(
                 f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost, tags)"
                 " SELECT r.id, setweight(n.v, 'A')"
                 f" || setweight(to_tsvector('{c}', r.summary || ' ' || coalesce(k.name, '')"
                 " || ' ' || coalesce(tp.names, '') || ' ' || coalesce(au.names, '')), 'B')"
-                f" || setweight(to_tsvector('{c}', r.description), 'C')"
-                " || array_to_tsvector(tg.lexemes), n.v,"
+                f" || setweight(to_tsvector('{c}', r.description), 'C'), n.v,"
                 f" CASE WHEN au.broad THEN {1 + BROAD_AUDIENCE_BOOST} ELSE 1 END, tg.tags"
                 " FROM directory_resource r"
                 f" CROSS JOIN LATERAL (SELECT to_tsvector('{c}', {_NAME_SQL}) AS v) n"
@@ -915,6 +928,7 @@ class _PostgresEngine(_Engine):
             cursor.execute(
                 f"CREATE INDEX {SEARCH_TABLE}_name ON {SEARCH_TABLE} USING gin (name_document)"
             )
+            cursor.execute(f"CREATE INDEX {SEARCH_TABLE}_tags ON {SEARCH_TABLE} USING gin (tags)")
             cursor.execute(f"ANALYZE {SEARCH_TABLE}")
 
     def _tsquery(self, parsed: ParsedQuery) -> str:
@@ -954,11 +968,10 @@ class _PostgresEngine(_Engine):
         )
 
     def match_tags(self, tags: Iterable[str]) -> Expression:
-        # Quoted lexemes, quotes and backslashes doubled (tsquery syntax).
-        query = " | ".join("'#" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tags)
-        return _SearchSQL(
-            "{table}.document @@ %s::tsquery", [query or "'#'"], models.BooleanField()
-        )
+        # The array overlap is answered by the GIN index on tags; the
+        # planner combines it with the document's (BitmapAnd) and knows
+        # from the column's statistics how common each tag is.
+        return self.has_tags(list(tags))
 
     def tags_of(self) -> Expression:
         return _SearchSQL("{table}.tags", [], models.Field())
