@@ -78,6 +78,10 @@ MAX_WORD_LENGTH = 40
 # Ranking every match of a word found in most listings is the known trap;
 # above this many matches only a bounded window of candidates is ranked.
 RANK_WINDOW = 500
+# The last word of a query also matches as a prefix while it may still be
+# being typed: when the index does not know it as a word, or it is this
+# short ("anx", "text" → "texting").
+COMPLETE_WORD_LENGTH = 4
 # Totals are exact up to this many results, estimated above it.
 EXACT_COUNT_LIMIT = 1000
 # How long a process trusts its copy of the synonyms and the vocabulary
@@ -388,6 +392,11 @@ def parse_query(text: str | None, *, using: str = "default") -> ParsedQuery:
 
     groups = without(STOP_WORDS) or without(FUNCTION_WORDS) or groups
     last_typed = words[-1] if still_typing and words[-1] not in corrections else None
+    if last_typed and len(last_typed) > COMPLETE_WORD_LENGTH and last_typed in knowledge.counts:
+        # A long word the index knows is most likely finished ("disorders"):
+        # widening it to every word it begins would cost a scan of the
+        # index's word list for almost nothing.
+        last_typed = None
     terms = []
     for n, (phrase, expansions) in enumerate(groups):
         alternatives = tuple(dict.fromkeys([phrase, *expansions]))
@@ -515,6 +524,13 @@ class _Engine:
     def is_stale(self, connection: Any) -> bool:
         """Whether index rows predate a column this version fills (then rebuild)."""
         return False
+
+    # Whether index rows know if their resource is published, so that a
+    # search whose every condition is on the index can run on it alone.
+    knows_published = False
+
+    def published(self) -> Expression:
+        raise NotImplementedError
 
     def match_tags(self, tags: Iterable[str]) -> Expression:
         raise NotImplementedError
@@ -686,7 +702,8 @@ def _tags_sql(floor: str) -> str:
 
 
 # Columns of a resource row that its index row depends on.
-_INDEXED_COLUMNS = (*_TEXT_COLUMNS, "urgency", "cost")
+_INDEXED_COLUMNS = (*_TEXT_COLUMNS, "urgency", "cost", "status")
+_PUBLISHED_SQL = "r.status = 'published'"
 # Tables whose rows add tags to their resource (per-row triggers), and the
 # many-to-many link tables (statement triggers, as for topics).
 _CHILD_TABLES = ("directory_contactchannel", "directory_servicearea", "directory_location")
@@ -735,14 +752,15 @@ class _PostgresEngine(_Engine):
     def install(self, connection: Any) -> None:
         c = self.config
         refresh = (
-            f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost, tags)"
+            f"INSERT INTO {SEARCH_TABLE}"
+            " (resource_id, document, name_document, boost, tags, published)"
             f" SELECT r.id, {self._document_sql()},"
-            f" to_tsvector('{c}', {_NAME_SQL}), {_BOOST_SQL}, tg.tags"
+            f" to_tsvector('{c}', {_NAME_SQL}), {_BOOST_SQL}, tg.tags, {_PUBLISHED_SQL}"
             f" FROM directory_resource r CROSS JOIN LATERAL ({self._tags_select()}) tg"
             " WHERE r.id = ANY(ids)"
             " ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document,"
             " name_document = EXCLUDED.name_document, boost = EXCLUDED.boost,"
-            " tags = EXCLUDED.tags"
+            " tags = EXCLUDED.tags, published = EXCLUDED.published"
         )
         statements = [
             "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -761,11 +779,13 @@ class _PostgresEngine(_Engine):
                 document tsvector NOT NULL,
                 name_document tsvector NOT NULL,
                 boost real NOT NULL DEFAULT 1,
-                tags text[]
+                tags text[],
+                published boolean
             )""",
             # Tables created by an earlier version gain the newer columns.
             f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS boost real NOT NULL DEFAULT 1",
             f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS tags text[]",
+            f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS published boolean",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE}"
             " USING gin (document)",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_name ON {SEARCH_TABLE}"
@@ -909,12 +929,14 @@ class _PostgresEngine(_Engine):
             cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_name")
             cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_tags")
             cursor.execute(
-                f"INSERT INTO {SEARCH_TABLE} (resource_id, document, name_document, boost, tags)"
+                f"INSERT INTO {SEARCH_TABLE}"
+                " (resource_id, document, name_document, boost, tags, published)"
                 " SELECT r.id, setweight(n.v, 'A')"
                 f" || setweight(to_tsvector('{c}', r.summary || ' ' || coalesce(k.name, '')"
                 " || ' ' || coalesce(tp.names, '') || ' ' || coalesce(au.names, '')), 'B')"
                 f" || setweight(to_tsvector('{c}', r.description), 'C'), n.v,"
-                f" CASE WHEN au.broad THEN {1 + BROAD_AUDIENCE_BOOST} ELSE 1 END, tg.tags"
+                f" CASE WHEN au.broad THEN {1 + BROAD_AUDIENCE_BOOST} ELSE 1 END, tg.tags,"
+                f" {_PUBLISHED_SQL}"
                 " FROM directory_resource r"
                 f" CROSS JOIN LATERAL (SELECT to_tsvector('{c}', {_NAME_SQL}) AS v) n"
                 f" CROSS JOIN LATERAL ({self._tags_select()}) tg"
@@ -979,6 +1001,11 @@ class _PostgresEngine(_Engine):
     def has_tags(self, tags: list[str]) -> Expression:
         return _SearchSQL("{table}.tags && %s::text[]", [tags], models.BooleanField())
 
+    knows_published = True
+
+    def published(self) -> Expression:
+        return _SearchSQL("{table}.published", [], models.BooleanField())
+
     def count_tags(self, matches: models.QuerySet, limit: int) -> tuple[Counter[str], int]:
         # Counted in the database: only one row per tag comes back.
         rows = matches.annotate(_tags=self.tags_of()).values("_tags")[: limit + 1]
@@ -996,7 +1023,10 @@ class _PostgresEngine(_Engine):
 
     def is_stale(self, connection: Any) -> bool:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {SEARCH_TABLE} WHERE tags IS NULL)")
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {SEARCH_TABLE}"
+                " WHERE tags IS NULL OR published IS NULL)"
+            )
             return cursor.fetchone()[0]
 
     def prefix_name_match(self, words: list[str]) -> Expression:
@@ -1347,6 +1377,56 @@ def connect_signals() -> None:
 # --- Searching ------------------------------------------------------------
 
 
+def _on_index_alone(queryset: models.QuerySet) -> models.QuerySet | None:
+    """The same rows as ``queryset`` (published resources, filtered by search and
+    tags only), selected from the index table alone; None for any other queryset.
+
+    Why: joining each candidate to its resource row only to check that it is
+    published is most of the cost of counting or windowing thousands of
+    matches, and it tempts PostgreSQL's planner into walking both tables in
+    key order. The index row knows whether its resource is published.
+    """
+    from django.db.models.expressions import Col
+    from django.db.models.lookups import Exact, IsNull
+    from django.db.models.sql.where import AND, WhereNode
+
+    from directory.models import PublicationStatus, ResourceSearchDocument
+
+    engine = _engine(queryset.db)
+    query = queryset.query
+    if not engine.knows_published or query.distinct or query.extra or query.combinator:
+        return None
+    if query.where.connector != AND or query.where.negated:
+        return None
+    published = False
+    conditions: list[Expression] = []
+    for child in query.where.children:
+        lhs = getattr(child, "lhs", None)
+        if isinstance(child, WhereNode):
+            return None
+        if isinstance(lhs, _SearchSQL) and isinstance(child, Exact) and child.rhs is True:
+            conditions.append(lhs)
+        elif isinstance(child, IsNull) and isinstance(lhs, Col):
+            if lhs.target.model is not ResourceSearchDocument:
+                return None
+        elif (
+            isinstance(child, Exact)
+            and isinstance(lhs, Col)
+            and lhs.target.attname == "status"
+            and lhs.target.model._meta.label == "directory.Resource"
+            and child.rhs == PublicationStatus.PUBLISHED
+        ):
+            published = True
+        else:
+            return None
+    if not published:
+        return None
+    rows = ResourceSearchDocument.objects.using(queryset.db).filter(engine.published())
+    for condition in conditions:
+        rows = rows.filter(condition)
+    return rows
+
+
 def search_queryset(queryset: models.QuerySet, text: str | None) -> models.QuerySet:
     """``queryset`` narrowed to resources matching ``text``, best first.
 
@@ -1368,9 +1448,11 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
     # there); ranking and sorting only them keeps words found in most
     # listings as fast as rare ones. Below RANK_WINDOW matches, the window
     # holds them all and the ranking is exact.
-    window = matching.annotate(
-        _key=_SearchSQL(engine.window_key, [], engine.window_key_field())
-    ).values("_key")
+    window = (
+        (_on_index_alone(matching) or matching)
+        .annotate(_key=_SearchSQL(engine.window_key, [], engine.window_key_field()))
+        .values("_key")
+    )
     window = (window.order_by("_key") if engine.window_ordered else window.order_by())[
         :RANK_WINDOW
     ]
@@ -1451,6 +1533,13 @@ def matches_of(queryset: models.QuerySet) -> models.QuerySet:
     return queryset
 
 
+def counted(queryset: models.QuerySet) -> models.QuerySet:
+    """The rows ``count_results`` counts for ``queryset``: every match, on the index
+    alone when it can answer every condition (``_on_index_alone``)."""
+    matches = matches_of(queryset)
+    return _on_index_alone(matches) or matches
+
+
 def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) -> ResultCount:
     """The total number of results of ``queryset`` (a search, filters, or both).
 
@@ -1459,7 +1548,7 @@ def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) 
     Above it, an estimate (see ``ResultCount``). One query, two when
     estimating on PostgreSQL.
     """
-    matches = matches_of(queryset)
+    matches = counted(queryset)
     found = matches.values("pk")[: limit + 1].count()
     if found <= limit:
         return ResultCount(value=found, exact=True)
@@ -1508,7 +1597,7 @@ def facets(
 
     wanted = [g for g in FACET_GROUPS if g in set(groups)]
     engine = _engine(queryset.db)
-    matches = matches_of(queryset).filter(search_document__isnull=False)
+    matches = counted(queryset.filter(search_document__isnull=False))
     counts, read = engine.count_tags(matches, FACET_SAMPLE)
     exact, scale = True, 1.0
     if read > FACET_SAMPLE:

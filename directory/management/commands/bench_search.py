@@ -159,7 +159,7 @@ class Command(BaseCommand):
         # The statements Django runs for the same answer, compiled once.
         qs = queryset()
         page_sql = qs[:PAGE_SIZE].query.sql_with_params()
-        count_qs = search.matches_of(qs).values("pk")[: search.EXACT_COUNT_LIMIT + 1]
+        count_qs = search.counted(qs).values("pk")[: search.EXACT_COUNT_LIMIT + 1]
         count_inner, count_params = count_qs.query.sql_with_params()
         count_sql = f"SELECT count(*) FROM ({count_inner}) AS sub"
 
