@@ -329,5 +329,5 @@ class ResourceFilterSet(django_filters.FilterSet):
         if ordering == "updated":
             return queryset.order_by("-updated_at", "pk")
         if ordering == "distance":
-            return queryset.order_by(F("distance_miles").asc(nulls_last=True), "name", "pk")
-        return queryset.order_by("name", "pk")
+            return search.order_by_name(queryset, F("distance_miles").asc(nulls_last=True))
+        return search.order_by_name(queryset)

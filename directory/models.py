@@ -454,21 +454,24 @@ class ResourceQuerySet(models.QuerySet):
             .annotate(distance=places.distance_expression(place))
             .filter(distance__lte=radius_miles)
         )
+        nearby_ids = nearby.order_by().values("resource_id")
+        cells = search.cell_tags(min_lat, max_lat, min_lon, max_lon)
+        candidates = search.tagged(self, serving + cells)
+        # The distance is computed from the index row's key, so that ordering
+        # by it can happen before the resources are joined (see search).
+        candidates = candidates.annotate(_place_key=search.resource_key(candidates))
         nearest = (
-            Location.objects.filter(resource=OuterRef("pk"), latitude__isnull=False)
+            Location.objects.filter(resource=OuterRef("_place_key"), latitude__isnull=False)
             .annotate(distance=places.distance_expression(place))
             .order_by("distance")
             .values("distance")[:1]
         )
-        nearby_ids = nearby.order_by().values("resource_id")
-        cells = search.cell_tags(min_lat, max_lat, min_lon, max_lon)
-        candidates = search.tagged(self, serving + cells)
-        serves = Q(search.has_tags(serving, using=self.db)) | Q(pk__in=nearby_ids)
+        serves = Q(search.has_tags(serving, using=self.db)) | Q(_place_key__in=nearby_ids)
         return candidates.filter(serves).annotate(
             # Only resources with a location in the radius have a distance to
             # look up; the rest (national, state-wide…) sort after them.
             distance_miles=Case(
-                When(pk__in=nearby_ids, then=Subquery(nearest)),
+                When(_place_key__in=nearby_ids, then=Subquery(nearest)),
                 default=None,
                 output_field=models.FloatField(),
             )

@@ -532,6 +532,14 @@ class _Engine:
     def published(self) -> Expression:
         raise NotImplementedError
 
+    def name_order(self) -> list[Any]:
+        """ORDER BY terms for name order (then primary key), for a queryset joined to the index."""
+        return ["name", "pk"]
+
+    def resource_key(self, alias: str) -> Any:
+        """The resource's primary key, preferably as the index row (``alias``) has it."""
+        return models.F("pk")
+
     def match_tags(self, tags: Iterable[str]) -> Expression:
         raise NotImplementedError
 
@@ -753,14 +761,15 @@ class _PostgresEngine(_Engine):
         c = self.config
         refresh = (
             f"INSERT INTO {SEARCH_TABLE}"
-            " (resource_id, document, name_document, boost, tags, published)"
+            " (resource_id, document, name_document, boost, tags, published, sort_name)"
             f" SELECT r.id, {self._document_sql()},"
-            f" to_tsvector('{c}', {_NAME_SQL}), {_BOOST_SQL}, tg.tags, {_PUBLISHED_SQL}"
+            f" to_tsvector('{c}', {_NAME_SQL}), {_BOOST_SQL}, tg.tags, {_PUBLISHED_SQL}, r.name"
             f" FROM directory_resource r CROSS JOIN LATERAL ({self._tags_select()}) tg"
             " WHERE r.id = ANY(ids)"
             " ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document,"
             " name_document = EXCLUDED.name_document, boost = EXCLUDED.boost,"
-            " tags = EXCLUDED.tags, published = EXCLUDED.published"
+            " tags = EXCLUDED.tags, published = EXCLUDED.published,"
+            " sort_name = EXCLUDED.sort_name"
         )
         statements = [
             "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -780,17 +789,21 @@ class _PostgresEngine(_Engine):
                 name_document tsvector NOT NULL,
                 boost real NOT NULL DEFAULT 1,
                 tags text[],
-                published boolean
+                published boolean,
+                sort_name varchar(200)
             )""",
             # Tables created by an earlier version gain the newer columns.
             f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS boost real NOT NULL DEFAULT 1",
             f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS tags text[]",
             f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS published boolean",
+            f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS sort_name varchar(200)",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE}"
             " USING gin (document)",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_name ON {SEARCH_TABLE}"
             " USING gin (name_document)",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_tags ON {SEARCH_TABLE} USING gin (tags)",
+            f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_sort ON {SEARCH_TABLE}"
+            " (sort_name, resource_id)",
             f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_refresh(ids uuid[]) RETURNS void
                 LANGUAGE sql AS $$ {refresh} $$""",
             f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_on_resource() RETURNS trigger
@@ -928,15 +941,16 @@ class _PostgresEngine(_Engine):
             cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_document")
             cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_name")
             cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_tags")
+            cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_sort")
             cursor.execute(
                 f"INSERT INTO {SEARCH_TABLE}"
-                " (resource_id, document, name_document, boost, tags, published)"
+                " (resource_id, document, name_document, boost, tags, published, sort_name)"
                 " SELECT r.id, setweight(n.v, 'A')"
                 f" || setweight(to_tsvector('{c}', r.summary || ' ' || coalesce(k.name, '')"
                 " || ' ' || coalesce(tp.names, '') || ' ' || coalesce(au.names, '')), 'B')"
                 f" || setweight(to_tsvector('{c}', r.description), 'C'), n.v,"
                 f" CASE WHEN au.broad THEN {1 + BROAD_AUDIENCE_BOOST} ELSE 1 END, tg.tags,"
-                f" {_PUBLISHED_SQL}"
+                f" {_PUBLISHED_SQL}, r.name"
                 " FROM directory_resource r"
                 f" CROSS JOIN LATERAL (SELECT to_tsvector('{c}', {_NAME_SQL}) AS v) n"
                 f" CROSS JOIN LATERAL ({self._tags_select()}) tg"
@@ -951,6 +965,9 @@ class _PostgresEngine(_Engine):
                 f"CREATE INDEX {SEARCH_TABLE}_name ON {SEARCH_TABLE} USING gin (name_document)"
             )
             cursor.execute(f"CREATE INDEX {SEARCH_TABLE}_tags ON {SEARCH_TABLE} USING gin (tags)")
+            cursor.execute(
+                f"CREATE INDEX {SEARCH_TABLE}_sort ON {SEARCH_TABLE} (sort_name, resource_id)"
+            )
             cursor.execute(f"ANALYZE {SEARCH_TABLE}")
 
     def _tsquery(self, parsed: ParsedQuery) -> str:
@@ -1006,6 +1023,24 @@ class _PostgresEngine(_Engine):
     def published(self) -> Expression:
         return _SearchSQL("{table}.published", [], models.BooleanField())
 
+    def name_order(self) -> list[Any]:
+        # The index row's copy of the name and its key: the planner can sort
+        # the matching index rows (or walk their btree) and join only the
+        # page's resources, instead of joining every match first.
+        return [
+            _SearchSQL("{table}.sort_name", [], models.CharField()).asc(),
+            _SearchSQL("{table}.resource_id", [], models.UUIDField()).asc(),
+        ]
+
+    def resource_key(self, alias: str) -> Any:
+        from django.db.models.expressions import Col
+
+        from directory.models import ResourceSearchDocument
+
+        # A column reference (not _SearchSQL), so that it stays right when
+        # a correlated subquery refers to it with OuterRef.
+        return Col(alias, ResourceSearchDocument._meta.pk, output_field=models.UUIDField())
+
     def count_tags(self, matches: models.QuerySet, limit: int) -> tuple[Counter[str], int]:
         # Counted in the database: only one row per tag comes back.
         rows = matches.annotate(_tags=self.tags_of()).values("_tags")[: limit + 1]
@@ -1025,7 +1060,7 @@ class _PostgresEngine(_Engine):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT EXISTS (SELECT 1 FROM {SEARCH_TABLE}"
-                " WHERE tags IS NULL OR published IS NULL)"
+                " WHERE tags IS NULL OR published IS NULL OR sort_name IS NULL)"
             )
             return cursor.fetchone()[0]
 
@@ -1049,10 +1084,12 @@ class _SQLiteEngine(_Engine):
     """
 
     vendor = "sqlite"
-    # The unary + keeps SQLite from handing the IN list to FTS5 as rowid
-    # lookups, each of which would re-run the full-text query; tested per
-    # matching row instead, it costs a probe of the window's ephemeral index.
-    window_template = "+{table}.rowid IN {window}"
+    # The window is the first matches in rowid order, so it is exactly the
+    # matches up to its last rowid: FTS5 takes that bound as a rowid range
+    # and stops reading the word's postings there, where an IN list would
+    # have it read every match of a common word (or re-run the query per
+    # rowid).
+    window_template = "{table}.rowid <= (SELECT max(w._key) FROM {window} w)"
     window_key = "{table}.rowid"
     window_key_field = models.IntegerField
     # FTS5 yields matches in rowid order anyway, so ordering is free.
@@ -1487,6 +1524,33 @@ def tagged(queryset: models.QuerySet, tags: Iterable[str]) -> models.QuerySet:
     return queryset.filter(search_document__isnull=False).filter(
         _engine(queryset.db).match_tags(sorted(set(tags)))
     )
+
+
+def order_by_name(queryset: models.QuerySet, *first: Any) -> models.QuerySet:
+    """``queryset`` ordered by ``first`` terms, then name and primary key.
+
+    With the index joined (a search or tag filters), PostgreSQL orders by the
+    index row's copy of the name, so only the page's resources are joined.
+    """
+    if not _joins_index(queryset):
+        return queryset.order_by(*first, "name", "pk")
+    return queryset.order_by(*first, *_engine(queryset.db).name_order())
+
+
+def resource_key(queryset: models.QuerySet) -> Any:
+    """An expression for the primary key that keeps an ORDER BY on the index side."""
+    aliases = _index_aliases(queryset)
+    if len(aliases) != 1:
+        return models.F("pk")
+    return _engine(queryset.db).resource_key(aliases[0])
+
+
+def _index_aliases(queryset: models.QuerySet) -> list[str]:
+    return [a for a, join in queryset.query.alias_map.items() if join.table_name == SEARCH_TABLE]
+
+
+def _joins_index(queryset: models.QuerySet) -> bool:
+    return bool(_index_aliases(queryset))
 
 
 # --- Counting -------------------------------------------------------------
