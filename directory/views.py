@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django_ratelimit.decorators import ratelimit
 
 from config.client_ip import client_ip
+from config.public_forms import public_form
 from directory import search as search_module
 from directory.filters import ResourceFilterSet
 from directory.forms import FeedbackForm, ProblemReportForm, SuggestionForm
@@ -376,6 +377,7 @@ def _feedback_view(request: HttpRequest, form: FeedbackForm, context: dict) -> H
     return render(request, template, context, status=400 if form.errors else 200)
 
 
+@public_form
 @transaction.non_atomic_requests
 @ratelimit(group="feedback", key=_feedback_client, rate=_feedback_rate, method="POST", block=False)
 def suggest(request: HttpRequest) -> HttpResponse:
@@ -393,6 +395,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_form
 @transaction.non_atomic_requests
 @ratelimit(group="feedback", key=_feedback_client, rate=_feedback_rate, method="POST", block=False)
 def report_problem(request: HttpRequest, slug: str) -> HttpResponse:

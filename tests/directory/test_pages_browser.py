@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from directory.models import Feedback
+from guide.models import Feedback as GuideFeedback
 from tests.directory.browser import PHONE, axe_violations, browser_tests, describe, screenshot
 
 pytestmark = browser_tests
@@ -32,6 +34,8 @@ AXE_PAGES = {
     "guide-whole": "/guide/compassionate-ally/",
     "guide-section": "/guide/compassionate-ally/listening-with-empathy/",
     "guide-references": "/guide/compassionate-ally/references/",
+    "report-problem": "/resources/nami-helpline/report/",
+    "suggest": "/suggest/",
 }
 
 
@@ -259,15 +263,56 @@ def test_pages_obey_the_content_security_policy_and_leave_no_cookie(offline, sit
     page.goto("/resources/nami-helpline/")
 
     assert page.get_by_role("button", name="Print").is_visible(), "page tools script ran"
-    # Known exception, owned by the guide: a section page renders its feedback
-    # form with {% csrf_token %}, which sets the CSRF cookie on a plain visit.
-    cookies = [c for c in context.context.cookies() if c["name"] != settings.CSRF_COOKIE_NAME]
-    assert cookies == []
-    directory_only = offline().new_page()
-    for path in AXE_PAGES.values():
-        if not path.startswith("/guide/"):
-            directory_only.goto(path)
-    assert directory_only.context.cookies() == []
+    # No cookie at all, the pages with forms included (config/public_forms.py).
+    assert context.context.cookies() == []
+
+
+def test_the_public_forms_post_from_their_pages_and_leave_no_cookie(offline, site_seeded):
+    # Chromium sends the Origin header a real visitor's browser sends, which
+    # the forms check instead of a CSRF cookie.
+    context = offline()
+    page = context.new_page()
+    page.goto(AXE_PAGES["guide-section"])
+    page.locator("#section-feedback").get_by_label("Yes").check()
+    page.get_by_role("button", name="Send feedback").click()
+    page.wait_for_url("**?feedback=thanks*")
+    assert page.get_by_role("status").filter(has_text="Thank you for your feedback").is_visible()
+
+    page.goto(AXE_PAGES["report-problem"])
+    page.get_by_label("The hours are wrong").check()
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url("**/feedback/thanks/")
+
+    assert page.get_by_role("heading", name="Thank you").is_visible()
+    assert GuideFeedback.objects.filter(helpful=True).count() == 1
+    assert Feedback.objects.get().problem == Feedback.Problem.WRONG_HOURS
+    assert context.context.cookies() == []
+
+
+def test_a_form_posted_from_another_sites_page_is_refused(offline, site_seeded, live_server):
+    # A page elsewhere that posts to the feedback form: chromium names its
+    # origin in the Origin header, and the form refuses it.
+    action = f"{live_server.url}{AXE_PAGES['guide-section']}feedback/"
+    other_site = (
+        f'<!doctype html><html lang="en"><title>Elsewhere</title><form method="post" '
+        f'action="{action}"><input name="helpful" value="yes"><button>Go</button></form>'
+    )
+    context = offline()
+    context.context.route(
+        "https://elsewhere.example/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=other_site),
+    )
+    page = context.new_page()
+    page.goto("https://elsewhere.example/")
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Go").click()
+
+    assert page.url == action
+    assert page.get_by_role("heading", name="We could not accept this form").is_visible()
+    assert page.get_by_role("link", name="Call 988").first.is_visible()
+    assert not GuideFeedback.objects.exists()
+    assert context.context.cookies() == []
 
 
 def test_hours_also_show_in_the_viewers_own_time_zone(offline, site_seeded):
