@@ -1184,16 +1184,23 @@ class FacetValue:
 FACET_GROUPS = ("kind", "topic", "audience", "urgency", "channel", "cost", "language")
 
 
-def facets(queryset: models.QuerySet) -> dict[str, list[FacetValue]]:
+def facets(
+    queryset: models.QuerySet, *, groups: Iterable[str] = FACET_GROUPS
+) -> dict[str, list[FacetValue]]:
     """Counts of the resources in ``queryset`` per value of each facet group.
 
-    Groups: kind, topic, audience, urgency, channel, cost, language (the
-    keys of the result, in ``FACET_GROUPS`` order); each lists the values
-    that occur, most frequent first. The count of a value is the number of
-    resources in ``queryset`` that have it, so it equals what adding that
-    value as a filter would return. Seven queries, whatever the filters.
+    Groups: kind, topic, audience, urgency, channel, cost, language, or the
+    ones asked for in ``groups`` (the keys of the result, in
+    ``FACET_GROUPS`` order); each lists the values that occur, most frequent
+    first. The count of a value is the number of resources in ``queryset``
+    that have it, so it equals what adding that value as a filter would
+    return. One query per group, whatever the filters.
     """
     from directory.models import ChannelKind, Cost, Resource, Urgency
+
+    wanted = set(groups)
+    if unknown := wanted - set(FACET_GROUPS):
+        raise ValueError(f"Unknown facet groups: {', '.join(sorted(unknown))}")
 
     matching = Resource.objects.using(queryset.db).filter(pk__in=matches_of(queryset).values("pk"))
 
@@ -1213,25 +1220,30 @@ def facets(queryset: models.QuerySet) -> dict[str, list[FacetValue]]:
 
     result: dict[str, list[FacetValue]] = {}
     for group, path in (("kind", "kind"), ("topic", "topics"), ("audience", "audiences")):
-        result[group] = ordered(
-            FacetValue(code, name, n)
-            for code, name, n in grouped(f"{path}__code", f"{path}__name")
+        if group in wanted:
+            result[group] = ordered(
+                FacetValue(code, name, n)
+                for code, name, n in grouped(f"{path}__code", f"{path}__name")
+            )
+    if "urgency" in wanted:
+        result["urgency"] = ordered(
+            FacetValue(v, str(Urgency(v).label), n) for v, n in grouped("urgency")
         )
-    result["urgency"] = ordered(
-        FacetValue(v, str(Urgency(v).label), n) for v, n in grouped("urgency")
-    )
-    result["channel"] = ordered(
-        FacetValue(v, str(ChannelKind(v).label), n)
-        for v, n in grouped("channels__kind", distinct=True)
-    )
-    # "Not stated" is not something to filter by.
-    result["cost"] = ordered(
-        FacetValue(v, str(Cost(v).label), n) for v, n in grouped("cost") if v != Cost.UNKNOWN
-    )
-    result["language"] = ordered(
-        FacetValue(code, name, n)
-        for code, name, n in grouped("languages__code", "languages__name")
-    )
+    if "channel" in wanted:
+        result["channel"] = ordered(
+            FacetValue(v, str(ChannelKind(v).label), n)
+            for v, n in grouped("channels__kind", distinct=True)
+        )
+    if "cost" in wanted:
+        # "Not stated" is not something to filter by.
+        result["cost"] = ordered(
+            FacetValue(v, str(Cost(v).label), n) for v, n in grouped("cost") if v != Cost.UNKNOWN
+        )
+    if "language" in wanted:
+        result["language"] = ordered(
+            FacetValue(code, name, n)
+            for code, name, n in grouped("languages__code", "languages__name")
+        )
     return result
 
 

@@ -211,19 +211,24 @@ def _facet_groups(params: QueryDict, filterset: ResourceFilterSet) -> list[Facet
 
     A group where nothing is chosen counts within the current results. A
     group with choices counts within the results of every *other* filter, so
-    that each of its options shows what ticking it too would add.
+    that each of its options shows what ticking it too would add. Each group
+    is counted once, by one query, whichever way: choosing filters costs no
+    extra queries.
     """
-    counts = search_module.facets(filterset.qs)
-    base = filterset.queryset
+    chosen_in = {name: _selected(filterset, name) for name in search_module.FACET_GROUPS}
+    counts = search_module.facets(
+        filterset.qs, groups=[name for name, chosen in chosen_in.items() if not chosen]
+    )
     groups = []
-    for name in search_module.FACET_GROUPS:
-        chosen = _selected(filterset, name)
-        values = counts[name]
+    for name, chosen in chosen_in.items():
         if chosen:
             without = params.copy()
             without.pop(name, None)
-            others = ResourceFilterSet(without, queryset=base)
-            values = search_module.facets(others.qs)[name] if others.is_valid() else values
+            others = ResourceFilterSet(without, queryset=filterset.queryset)
+            within = others.qs if others.is_valid() else filterset.qs
+            values = search_module.facets(within, groups=[name])[name]
+        else:
+            values = counts[name]
         options = [FacetOption(v.value, v.label, v.count, v.value in chosen) for v in values]
         listed = {option.value for option in options}
         options += [
