@@ -7,7 +7,10 @@ installed; .ci/install-browser installs it and axe-core.
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.conf import settings
 
 from directory.models import Feedback
@@ -37,6 +40,20 @@ AXE_PAGES = {
     "report-problem": "/resources/nami-helpline/report/",
     "suggest": "/suggest/",
 }
+
+
+@pytest.fixture(autouse=True)
+def _synonyms_as_migrated(transactional_db):
+    """The curated synonyms that ``migrate`` installs, in every test here.
+
+    The live server's tests are transactional: each ends by emptying the
+    database, which takes rows created by data migrations with it, so every
+    test after the first would search without synonyms, unlike the site.
+    This runs the migration's own code again (``get_or_create``, so a no-op
+    while they are still there).
+    """
+    migration = importlib.import_module("directory.migrations.0003_default_synonyms")
+    migration.add(apps, schema_editor=None)
 
 
 def focused(page) -> dict:
@@ -122,8 +139,6 @@ def test_search_to_call_flow(offline, site_seeded):
     page = offline(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     page.goto("/")
 
-    # The live server's database is emptied between tests, which takes the
-    # synonyms a migration installed with it; this query needs none.
     page.get_by_label("Search for help").fill("veterans")
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**/search/?q=veterans")
@@ -135,6 +150,15 @@ def test_search_to_call_flow(offline, site_seeded):
     page.wait_for_url("**/resources/veterans-crisis-line/")
     text = page.get_by_role("link", name="Text 838255")
     assert text.is_visible() and text.get_attribute("href") == "sms:838255"
+
+
+def test_curated_synonyms_widen_a_search(offline, site_seeded):
+    # "drinking" is in no listing; the synonym installed by a migration maps
+    # it to substance use, as on the site (see _synonyms_as_migrated).
+    page = offline().new_page()
+    page.goto("/search/?q=drinking")
+
+    assert page.locator(".card", has_text="SAMHSA National Helpline").is_visible()
 
 
 def test_facets_narrow_the_results_and_clear_all_restores_them(offline, site_seeded):
