@@ -239,8 +239,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = False
-# The CSRF cookie exists only where a page has a form; it ends with the
-# browser session instead of lingering for a year on a shared device.
+# Only the admin's forms (and the Swagger UI page) set the CSRF cookie; the
+# public forms go without (config/public_forms.py). It ends with the browser
+# session instead of lingering for a year on a shared device.
 CSRF_COOKIE_AGE = None
 
 # The public pages load nothing from other sites and run no inline script

@@ -1659,7 +1659,12 @@ def facets(
     """
     from directory.models import ChannelKind, Cost, Language, TaxonomyTerm, Urgency
 
-    wanted = [g for g in FACET_GROUPS if g in set(groups)]
+    asked = set(groups)
+    if unknown := asked - set(FACET_GROUPS):
+        raise ValueError(f"Unknown facet groups: {', '.join(sorted(unknown))}")
+    wanted = [g for g in FACET_GROUPS if g in asked]
+    if not wanted:
+        return {}
     engine = _engine(queryset.db)
     matches = counted(queryset.filter(search_document__isnull=False))
     counts, read = engine.count_tags(matches, FACET_SAMPLE)

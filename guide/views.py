@@ -2,9 +2,10 @@
 
 Every page that shows the guide's content loads it with
 ``GuideQuerySet.with_contents()``: a constant number of queries, whatever
-the guide's length. The section page also serves the feedback form; posting
-feedback sets no cookie beyond the CSRF one and stores nothing about the
-reader but what they typed.
+the guide's length. The section page also serves the feedback form; showing
+or posting it sets no cookie (``config.public_forms`` explains how the form
+is protected without a CSRF cookie) and stores nothing about the reader but
+what they typed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from config.client_ip import client_ip
+from config.public_forms import public_form
 from guide import jsonld
 from guide.forms import FeedbackForm
 from guide.models import Guide, Section
@@ -101,6 +103,7 @@ def _feedback_rate_limited(request: HttpRequest) -> bool:
     )
 
 
+@public_form
 @require_POST
 def section_feedback(request: HttpRequest, guide: str, section: str) -> HttpResponse:
     section_obj = get_object_or_404(

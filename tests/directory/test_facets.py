@@ -78,3 +78,20 @@ def test_facets_take_a_constant_number_of_queries(seeded, django_assert_num_quer
     with django_assert_num_queries(1):
         search.facets(queryset, groups=["urgency", "channel", "cost"])
     assert set(search.facets(queryset, groups=["cost", "kind"])) == {"kind", "cost"}
+
+
+def test_facets_count_only_the_groups_asked_for(seeded, django_assert_num_queries):
+    search.parse_query("warm up the caches")
+    queryset = filtered({"q": "crisis"})
+    every = search.facets(queryset)
+
+    # The index tags, then the names of the kinds and of the languages.
+    with django_assert_num_queries(3):
+        some = search.facets(queryset, groups=["language", "kind"])
+
+    assert list(some) == ["kind", "language"]  # in FACET_GROUPS order
+    assert some == {"kind": every["kind"], "language": every["language"]}
+    with django_assert_num_queries(0):
+        assert search.facets(queryset, groups=[]) == {}
+    with pytest.raises(ValueError, match="colour"):
+        search.facets(queryset, groups=["colour"])

@@ -42,7 +42,7 @@ def suggestion(kind, **overrides) -> dict:
 def test_the_suggest_page_has_labelled_fields_a_hidden_honeypot_and_no_inline_script(db):
     page = Client().get("/suggest/").content.decode()
     assert '<label for="id_suggested_name">' in page
-    assert 'name="csrfmiddlewaretoken"' in page
+    assert "csrfmiddlewaretoken" not in page  # no CSRF cookie: see config/public_forms.py
     assert '<div hidden aria-hidden="true">' in page and 'name="homepage"' in page
     # Scripts only from files (the site's CSP forbids inline ones), no inline styles.
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
@@ -79,10 +79,53 @@ def test_a_filled_honeypot_looks_accepted_but_stores_nothing(kind):
     assert not Feedback.objects.exists()
 
 
-def test_a_post_without_the_csrf_token_is_refused(kind):
-    response = Client(enforce_csrf_checks=True).post("/suggest/", suggestion(kind))
-    assert response.status_code == 403
+def test_the_forms_set_no_cookie_when_shown_or_posted(kind):
+    resource = ResourceFactory()
+    report = f"/resources/{resource.slug}/report/"
+    # Enforcing Django's CSRF checks, as a browser meets them, with the
+    # headers a browser sends when posting from the form's own page.
+    client = Client(enforce_csrf_checks=True)
+    responses = [
+        client.get("/suggest/"),
+        client.post("/suggest/", suggestion(kind), HTTP_ORIGIN="http://testserver"),
+        client.get(report),
+        client.post(report, {"problem": "closed"}, HTTP_ORIGIN="http://testserver"),
+        client.get("/feedback/thanks/"),
+    ]
+
+    assert [r.status_code for r in responses] == [200, 302, 200, 302, 200]
+    assert not any(response.cookies for response in responses)
+    assert Feedback.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_ORIGIN": "https://attacker.example"},
+        {"HTTP_ORIGIN": "null"},
+        {"HTTP_REFERER": "https://attacker.example/form.html"},
+    ],
+)
+def test_a_post_from_another_site_is_refused_and_nothing_is_stored(kind, headers):
+    resource = ResourceFactory()
+    client = Client(enforce_csrf_checks=True)
+    responses = [
+        client.post("/suggest/", suggestion(kind), **headers),
+        client.post(f"/resources/{resource.slug}/report/", {"problem": "closed"}, **headers),
+    ]
+
+    for response in responses:
+        assert response.status_code == 403
+        assert "We could not accept this form" in response.text
+        assert 'href="tel:988"' in response.text  # crisis help, as on every page
+        assert not response.cookies
     assert not Feedback.objects.exists()
+
+
+def test_a_post_without_origin_or_referer_is_accepted_as_curl_sends_it(kind):
+    response = Client(enforce_csrf_checks=True).post("/suggest/", suggestion(kind))
+    assert response.status_code == 302
+    assert Feedback.objects.count() == 1
 
 
 def test_submissions_are_rate_limited_per_client_ip(kind, settings):

@@ -7,9 +7,14 @@ installed; .ci/install-browser installs it and axe-core.
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.conf import settings
 
+from directory.models import Feedback
+from guide.models import Feedback as GuideFeedback
 from tests.directory.browser import PHONE, axe_violations, browser_tests, describe, screenshot
 
 pytestmark = browser_tests
@@ -32,7 +37,23 @@ AXE_PAGES = {
     "guide-whole": "/guide/compassionate-ally/",
     "guide-section": "/guide/compassionate-ally/listening-with-empathy/",
     "guide-references": "/guide/compassionate-ally/references/",
+    "report-problem": "/resources/nami-helpline/report/",
+    "suggest": "/suggest/",
 }
+
+
+@pytest.fixture(autouse=True)
+def _synonyms_as_migrated(transactional_db):
+    """The curated synonyms that ``migrate`` installs, in every test here.
+
+    The live server's tests are transactional: each ends by emptying the
+    database, which takes rows created by data migrations with it, so every
+    test after the first would search without synonyms, unlike the site.
+    This runs the migration's own code again (``get_or_create``, so a no-op
+    while they are still there).
+    """
+    migration = importlib.import_module("directory.migrations.0003_default_synonyms")
+    migration.add(apps, schema_editor=None)
 
 
 def focused(page) -> dict:
@@ -118,8 +139,6 @@ def test_search_to_call_flow(offline, site_seeded):
     page = offline(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     page.goto("/")
 
-    # The live server's database is emptied between tests, which takes the
-    # synonyms a migration installed with it; this query needs none.
     page.get_by_label("Search for help").fill("veterans")
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**/search/?q=veterans")
@@ -131,6 +150,15 @@ def test_search_to_call_flow(offline, site_seeded):
     page.wait_for_url("**/resources/veterans-crisis-line/")
     text = page.get_by_role("link", name="Text 838255")
     assert text.is_visible() and text.get_attribute("href") == "sms:838255"
+
+
+def test_curated_synonyms_widen_a_search(offline, site_seeded):
+    # "drinking" is in no listing; the synonym installed by a migration maps
+    # it to substance use, as on the site (see _synonyms_as_migrated).
+    page = offline().new_page()
+    page.goto("/search/?q=drinking")
+
+    assert page.locator(".card", has_text="SAMHSA National Helpline").is_visible()
 
 
 def test_facets_narrow_the_results_and_clear_all_restores_them(offline, site_seeded):
@@ -259,15 +287,56 @@ def test_pages_obey_the_content_security_policy_and_leave_no_cookie(offline, sit
     page.goto("/resources/nami-helpline/")
 
     assert page.get_by_role("button", name="Print").is_visible(), "page tools script ran"
-    # Known exception, owned by the guide: a section page renders its feedback
-    # form with {% csrf_token %}, which sets the CSRF cookie on a plain visit.
-    cookies = [c for c in context.context.cookies() if c["name"] != settings.CSRF_COOKIE_NAME]
-    assert cookies == []
-    directory_only = offline().new_page()
-    for path in AXE_PAGES.values():
-        if not path.startswith("/guide/"):
-            directory_only.goto(path)
-    assert directory_only.context.cookies() == []
+    # No cookie at all, the pages with forms included (config/public_forms.py).
+    assert context.context.cookies() == []
+
+
+def test_the_public_forms_post_from_their_pages_and_leave_no_cookie(offline, site_seeded):
+    # Chromium sends the Origin header a real visitor's browser sends, which
+    # the forms check instead of a CSRF cookie.
+    context = offline()
+    page = context.new_page()
+    page.goto(AXE_PAGES["guide-section"])
+    page.locator("#section-feedback").get_by_label("Yes").check()
+    page.get_by_role("button", name="Send feedback").click()
+    page.wait_for_url("**?feedback=thanks*")
+    assert page.get_by_role("status").filter(has_text="Thank you for your feedback").is_visible()
+
+    page.goto(AXE_PAGES["report-problem"])
+    page.get_by_label("The hours are wrong").check()
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url("**/feedback/thanks/")
+
+    assert page.get_by_role("heading", name="Thank you").is_visible()
+    assert GuideFeedback.objects.filter(helpful=True).count() == 1
+    assert Feedback.objects.get().problem == Feedback.Problem.WRONG_HOURS
+    assert context.context.cookies() == []
+
+
+def test_a_form_posted_from_another_sites_page_is_refused(offline, site_seeded, live_server):
+    # A page elsewhere that posts to the feedback form: chromium names its
+    # origin in the Origin header, and the form refuses it.
+    action = f"{live_server.url}{AXE_PAGES['guide-section']}feedback/"
+    other_site = (
+        f'<!doctype html><html lang="en"><title>Elsewhere</title><form method="post" '
+        f'action="{action}"><input name="helpful" value="yes"><button>Go</button></form>'
+    )
+    context = offline()
+    context.context.route(
+        "https://elsewhere.example/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=other_site),
+    )
+    page = context.new_page()
+    page.goto("https://elsewhere.example/")
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Go").click()
+
+    assert page.url == action
+    assert page.get_by_role("heading", name="We could not accept this form").is_visible()
+    assert page.get_by_role("link", name="Call 988").first.is_visible()
+    assert not GuideFeedback.objects.exists()
+    assert context.context.cookies() == []
 
 
 def test_hours_also_show_in_the_viewers_own_time_zone(offline, site_seeded):

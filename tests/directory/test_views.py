@@ -388,11 +388,28 @@ def test_server_error_page_renders_without_database_or_context_and_offers_crisis
     assert "data-quick-exit" in html and "https://www.weather.gov/" in html
 
 
-def test_a_page_with_a_form_sets_only_a_browser_session_csrf_cookie(client, seeded):
+def test_pages_with_a_public_form_set_no_cookie(client, seeded):
     load_guide_seed()
     section = Section.objects.published().select_related("guide").first()
+    pages = [
+        section.get_absolute_url(),
+        "/resources/nami-helpline/report/",
+        "/suggest/",
+    ]
 
-    response = client.get(section.get_absolute_url())
+    for path in pages:
+        response = client.get(path)
+
+        assert response.status_code == 200, path
+        assert '<form method="post"' in response.text, path
+        assert response.cookies == {}, path
+    assert not client.cookies
+
+
+def test_the_admin_sign_in_csrf_cookie_ends_with_the_browser_session(client, db):
+    # Curators' forms keep Django's CSRF cookie; it must not outlive the
+    # browser session on a shared device.
+    response = client.get("/admin/login/")
 
     cookie = response.cookies["csrftoken"]
     assert cookie["max-age"] == "" and cookie["expires"] == ""

@@ -1,8 +1,6 @@
-"""Feedback on guide sections: stored, private, rate-limited, CSRF-protected."""
+"""Feedback on guide sections: stored, private, rate-limited, refused from other sites."""
 
 from __future__ import annotations
-
-import re
 
 from django.test import Client
 
@@ -11,27 +9,22 @@ from guide.models import Feedback
 SECTION = "/guide/compassionate-ally/listening-with-empathy/"
 FEEDBACK = SECTION + "feedback/"
 EMAIL = "reader.private@example.org"
+# What a browser sends when it posts the form from the section page.
+FROM_THE_SITE = {"HTTP_ORIGIN": "http://testserver", "HTTP_REFERER": "http://testserver" + SECTION}
 
 
-def csrf_client() -> tuple[Client, str]:
-    """A client that enforces CSRF, with the token a visitor gets from the page."""
-    client = Client(enforce_csrf_checks=True)
-    html = client.get(SECTION).content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-    return client, token
+def browser() -> Client:
+    """A client that enforces Django's CSRF checks, as a real browser meets them."""
+    return Client(enforce_csrf_checks=True)
 
 
 def test_feedback_is_stored_and_the_reader_is_thanked(guide_seeded):
-    client, token = csrf_client()
+    client = browser()
 
     response = client.post(
         FEEDBACK,
-        {
-            "csrfmiddlewaretoken": token,
-            "helpful": "no",
-            "comment": "More examples, please.",
-            "email": EMAIL,
-        },
+        {"helpful": "no", "comment": "More examples, please.", "email": EMAIL},
+        **FROM_THE_SITE,
     )
 
     assert response.status_code == 303
@@ -46,31 +39,59 @@ def test_feedback_is_stored_and_the_reader_is_thanked(guide_seeded):
     assert EMAIL not in thanks
 
 
-def test_posting_sets_no_cookie(guide_seeded):
-    client, token = csrf_client()
-    response = client.post(FEEDBACK, {"csrfmiddlewaretoken": token, "helpful": "yes"})
+def test_neither_showing_nor_posting_the_form_sets_a_cookie(guide_seeded):
+    client = browser()
+    page = client.get(SECTION)
+    posted = client.post(FEEDBACK, {"helpful": "yes"}, **FROM_THE_SITE)
+    thanks = client.get(posted["Location"])
 
-    assert response.status_code == 303
-    assert not response.cookies
+    assert 'action="/guide/compassionate-ally/listening-with-empathy/feedback/"' in page.text
+    assert "csrfmiddlewaretoken" not in page.text
+    assert posted.status_code == 303
+    assert not page.cookies and not posted.cookies and not thanks.cookies
+    assert not client.cookies
 
 
-def test_a_visitor_gets_no_cookie_but_the_csrf_one(guide_seeded):
-    response = Client().get(SECTION)
-    assert set(response.cookies) == {"csrftoken"}
+def test_a_post_from_another_site_is_refused_and_nothing_is_stored(guide_seeded):
+    client = browser()
+    refused = [
+        client.post(FEEDBACK, {"helpful": "yes"}, HTTP_ORIGIN="https://attacker.example"),
+        # Sent by a page that hides where it is (e.g. Referrer-Policy: no-referrer).
+        client.post(FEEDBACK, {"helpful": "yes"}, HTTP_ORIGIN="null"),
+        # Same host, other scheme: another origin.
+        client.post(FEEDBACK, {"helpful": "yes"}, HTTP_ORIGIN="https://testserver"),
+        # Older browsers send only a Referer.
+        client.post(
+            FEEDBACK, {"helpful": "yes"}, HTTP_REFERER="https://attacker.example/page.html"
+        ),
+    ]
 
-
-def test_posting_without_the_csrf_token_is_refused(guide_seeded):
-    response = Client(enforce_csrf_checks=True).post(FEEDBACK, {"helpful": "yes"})
-    assert response.status_code == 403
+    assert [response.status_code for response in refused] == [403] * 4
+    html = refused[0].text
+    assert "We could not accept this form" in html and "Nothing was saved" in html
+    assert 'href="tel:988"' in html and "data-quick-exit" in html  # crisis help, as everywhere
+    assert not any(response.cookies for response in refused)
     assert not Feedback.objects.exists()
 
 
-def test_an_invalid_post_shows_the_errors_and_never_echoes_the_email(guide_seeded):
-    client, token = csrf_client()
+def test_a_post_without_origin_or_referer_is_accepted_as_curl_sends_it(guide_seeded):
+    response = browser().post(FEEDBACK, {"helpful": "yes"})
 
-    response = client.post(
-        FEEDBACK, {"csrfmiddlewaretoken": token, "comment": "Hi", "email": EMAIL}
-    )
+    assert response.status_code == 303
+    assert Feedback.objects.get().helpful is True
+
+
+def test_refused_posts_do_not_use_up_the_rate_limit(guide_seeded, settings):
+    settings.GUIDE_FEEDBACK_RATE = "1/h"
+    client = browser()
+    for _ in range(3):
+        client.post(FEEDBACK, {"helpful": "yes"}, HTTP_ORIGIN="https://attacker.example")
+
+    assert client.post(FEEDBACK, {"helpful": "yes"}, **FROM_THE_SITE).status_code == 303
+
+
+def test_an_invalid_post_shows_the_errors_and_never_echoes_the_email(guide_seeded):
+    response = browser().post(FEEDBACK, {"comment": "Hi", "email": EMAIL}, **FROM_THE_SITE)
 
     assert response.status_code == 400
     html = response.content.decode()
@@ -81,9 +102,8 @@ def test_an_invalid_post_shows_the_errors_and_never_echoes_the_email(guide_seede
 
 
 def test_an_invalid_email_is_refused_with_a_message(guide_seeded):
-    client, token = csrf_client()
-    response = client.post(
-        FEEDBACK, {"csrfmiddlewaretoken": token, "helpful": "yes", "email": "not-an-email"}
+    response = browser().post(
+        FEEDBACK, {"helpful": "yes", "email": "not-an-email"}, **FROM_THE_SITE
     )
     assert response.status_code == 400
     assert "Enter a valid email address." in response.content.decode()
@@ -91,10 +111,7 @@ def test_an_invalid_email_is_refused_with_a_message(guide_seeded):
 
 
 def test_an_overlong_comment_is_refused(guide_seeded):
-    client, token = csrf_client()
-    response = client.post(
-        FEEDBACK, {"csrfmiddlewaretoken": token, "helpful": "yes", "comment": "x" * 2001}
-    )
+    response = browser().post(FEEDBACK, {"helpful": "yes", "comment": "x" * 2001}, **FROM_THE_SITE)
     assert response.status_code == 400
     assert not Feedback.objects.exists()
 
