@@ -18,7 +18,9 @@ different parameters are ANDed):
 - ``updated_since``: a date or ISO 8601 date-time.
 - ``ordering``: relevance (default with ``q``; the best ``search.RANK_WINDOW``
   matches), name (default without), updated (most recent first), distance
-  (needs ``near`` or ``lat``/``lon``); these three list every match.
+  (needs ``near`` or ``lat``/``lon``: every match with a location in the
+  radius, nearest first, then the first ``search.RANK_WINDOW`` others by
+  name); name and updated list every match.
 
 Invalid values are reported per parameter (``filterset.errors``; the API
 turns them into a 400 naming the parameter). Full-text search is applied
@@ -32,7 +34,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from directory import places, search
@@ -329,5 +331,5 @@ class ResourceFilterSet(django_filters.FilterSet):
         if ordering == "updated":
             return queryset.order_by("-updated_at", "pk")
         if ordering == "distance":
-            return search.order_by_name(queryset, F("distance_miles").asc(nulls_last=True))
+            return search.order_by_distance(queryset)
         return search.order_by_name(queryset)
