@@ -1394,6 +1394,21 @@ def bulk_indexing(*, using: str = "default") -> Iterator[None]:
         cursor.execute("ANALYZE")
 
 
+def tidy_after_bulk_change(*, using: str = "default") -> None:
+    """Let PostgreSQL use the index table's covering index after a bulk load.
+
+    An index-only scan can skip reading a row only on pages VACUUM has
+    marked all-visible; autovacuum gets there eventually, this does it at
+    once. Outside a transaction only (VACUUM cannot run in one); a no-op on
+    SQLite and inside a transaction.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {SEARCH_TABLE}")
+
+
 def bulk_insert(*, table: str, columns: list[str], rows: list, using: str = "default") -> None:
     """Insert rows of already prepared values (``Field.get_db_prep_save``) in bulk.
 
@@ -1518,8 +1533,9 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
     # there); ranking and sorting only them keeps words found in most
     # listings as fast as rare ones. Below RANK_WINDOW matches, the window
     # holds them all and the ranking is exact.
+    alone = _on_index_alone(matching)  # (never "or": a QuerySet's truth runs it)
     window = (
-        (_on_index_alone(matching) or matching)
+        (matching if alone is None else alone)
         .annotate(_key=_SearchSQL(engine.window_key, [], engine.window_key_field()))
         .values("_key")
     )
@@ -1653,7 +1669,8 @@ def counted(queryset: models.QuerySet) -> models.QuerySet:
     """The rows ``count_results`` counts for ``queryset``: every match, on the index
     alone when it can answer every condition (``_on_index_alone``)."""
     matches = matches_of(queryset)
-    return _on_index_alone(matches) or matches
+    alone = _on_index_alone(matches)
+    return matches if alone is None else alone
 
 
 def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) -> ResultCount:

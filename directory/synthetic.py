@@ -320,6 +320,7 @@ def generate_resources(
                 if progress:
                     progress(done)
     search.rebuild_vocabulary(using=using)
+    search.tidy_after_bulk_change(using=using)
     return count
 
 
