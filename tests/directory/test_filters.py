@@ -5,6 +5,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from directory.filters import ResourceFilterSet
@@ -315,3 +316,99 @@ def test_near_combines_with_search_and_other_filters(areas):
     Resource.objects.filter(slug__in=["national", "ca-state"]).update(summary="Grief line.")
 
     assert slugs({"near": "10001", "q": "grief"}) == {"national"}
+
+
+def test_distance_order_lists_nearby_first_then_a_bounded_window_by_name(areas, monkeypatch):
+    from directory import search
+
+    for n in range(4):
+        extra = ResourceFactory(slug=f"national-{n}", name=f"Zz national {n}")
+        ServiceAreaFactory(resource=extra, scope=AreaScope.NATIONAL)
+    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    data = {"near": "10001", "ordering": "distance"}
+    filterset = ResourceFilterSet(data, queryset=Resource.objects.published())
+    assert filterset.is_valid()
+
+    ordered = [r.slug for r in filterset.qs]
+    # Every resource located in the radius, nearest first, then the first
+    # three of the rest by name; the total still counts all ten.
+    assert ordered[:2] == ["midtown-clinic", "newark-clinic"]
+    others = sorted(
+        Resource.objects.filter(
+            slug__in=["national", "ny-state", "zip-10001", "kings-county"]
+            + [f"national-{n}" for n in range(4)]
+        ).values_list("name", "slug")
+    )
+    assert ordered[2:] == [slug for _, slug in others[:3]]
+    assert search.count_results(filterset.qs).value == 10
+    assert len(slugs({"near": "10001", "ordering": "name"})) == 10
+
+
+# --- The index keeps filter tags current ---------------------------------------------
+
+
+def test_filters_see_channels_areas_locations_and_languages_as_they_change(db):
+    resource = ResourceFactory(slug="changing")
+    assert slugs({"channel": "text"}) == set()
+
+    channel = ContactChannelFactory(resource=resource, kind="text", value="1-202-555-0100")
+    area = ServiceAreaFactory(resource=resource, scope=AreaScope.STATE, state="OR")
+    spanish = LanguageFactory(code="es", name="Spanish")
+    resource.languages.add(spanish)
+    assert slugs({"channel": "text"}) == {"changing"}
+    assert slugs({"state": "OR"}) == {"changing"}
+    assert slugs({"language": "es"}) == {"changing"}
+
+    channel.kind = "chat"
+    channel.value = "https://example.org/chat"
+    channel.save()
+    area.state = "WA"
+    area.save()
+    assert slugs({"channel": "text"}) == set()
+    assert slugs({"channel": "chat", "state": "WA"}) == {"changing"}
+
+    location = LocationFactory(resource=resource, state="ID", latitude=43.6, longitude=-116.2)
+    assert slugs({"state": "ID"}) == {"changing"}
+    assert slugs({"lat": "43.6", "lon": "-116.2", "radius": "5"}) == {"changing"}
+    location.delete()
+    area.delete()
+    resource.languages.remove(spanish)
+    assert slugs({"state": "ID"}) == slugs({"state": "WA"}) == set()
+    assert slugs({"language": "es"}) == set()
+
+
+def test_filters_see_kind_urgency_cost_and_status_as_they_change(db):
+    resource = ResourceFactory(slug="changing", urgency=Urgency.SOON, cost=Cost.FREE)
+    crisis_line = KindFactory(code="crisis-line")
+    assert slugs({"urgency": "soon", "cost": "free"}) == {"changing"}
+
+    Resource.objects.filter(pk=resource.pk).update(
+        urgency=Urgency.CRISIS, cost=Cost.PAID, kind=crisis_line
+    )
+    assert slugs({"urgency": "soon"}) == slugs({"cost": "free"}) == set()
+    assert slugs({"urgency": "crisis", "cost": "paid", "kind": "crisis-line"}) == {"changing"}
+
+    Resource.objects.filter(pk=resource.pk).update(status="archived")
+    assert slugs({"urgency": "crisis"}) == set()
+
+
+def test_totals_of_index_only_filters_skip_the_resource_table(catalog):
+    from directory import search
+    from directory.models import ResourceSearchDocument
+
+    def counted(data):
+        filterset = ResourceFilterSet(data, queryset=Resource.objects.published())
+        assert filterset.is_valid()
+        return search.counted(filterset.qs)
+
+    organization = Resource.objects.get(slug="a").organization.slug
+    on_index = counted({"q": "helpline", "kind": "helpline", "channel": "text"})
+    with_organization = counted({"kind": "helpline", "organization": organization})
+
+    # PostgreSQL's index rows know whether their resource is published; the
+    # organization is not in the index, so that count joins the resources.
+    expected = ResourceSearchDocument if connection.vendor == "postgresql" else Resource
+    assert on_index.model is expected
+    assert with_organization.model is Resource
+    expected_rows = filtered({"q": "helpline", "kind": "helpline", "channel": "text"})
+    assert on_index.count() == len(expected_rows) > 0
