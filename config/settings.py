@@ -306,6 +306,7 @@ REST_FRAMEWORK = {
         "config.api_pagination.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api_negotiation.RememberingContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "URL_FORMAT_OVERRIDE": None,
 }
