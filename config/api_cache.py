@@ -20,10 +20,11 @@ Views that mix in ``CachedResponseMixin`` then, for GET/HEAD requests in JSON:
 Each stored response carries the version it was made under and is served
 only while that is still the current version, so a change makes every stored
 response stale at once; they also expire after ``API_CACHE_SECONDS``. The
-version and the stored response are fetched together (one ``get_many``, a
-single round trip to Redis), and the stored entry holds its finished headers,
-so a warm request costs that round trip and the throttle's, and no query. The version and the
-responses must live in a cache that all worker processes share (Redis via
+throttles' counts, the version and the stored response go in one round trip
+to Redis (``config.api_access.check_throttles_and_get``), and the stored
+entry holds its finished headers, so a warm request costs that round trip
+and no query; nothing after throttling (filters, pagination, serializers)
+runs. The version and the responses must live in a cache that all worker processes share (Redis via
 ``REDIS_URL``) for a change to reach every worker; the local-memory fallback
 is right for one process (development, tests).
 """
