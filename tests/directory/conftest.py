@@ -102,9 +102,12 @@ def shared_redis(settings) -> Iterator[dict]:
             "KEY_PREFIX": prefix,
         }
     }
+    original = settings.CACHES
     settings.CACHES = caches_setting
     try:
         yield caches_setting
     finally:
+        # Back to the test cache first: other fixtures write while tearing down.
+        settings.CACHES = original
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
