@@ -8,12 +8,14 @@ per key. A key that is wrong, revoked or expired is refused with 401 rather
 than silently downgraded, so a partner notices at once.
 
 Throttle counters live in the default cache: Redis when ``REDIS_URL`` is set,
-so the limits hold across worker processes.
+so the limits hold across worker processes. They count in fixed windows
+(``WindowRateThrottle``): one atomic Redis round trip per request.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, throttling
@@ -21,7 +23,11 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework_api_key.models import APIKey
 
+from config.cache import incr_and_get_many
 from config.client_ip import client_ip
+
+if TYPE_CHECKING:  # rest_framework.views imports this module through the settings
+    from rest_framework.views import APIView
 
 KEY_KEYWORD = "Api-Key"
 
@@ -60,7 +66,78 @@ class APIKeyAuthentication(BaseAuthentication):
         return KEY_KEYWORD
 
 
-class ClientIPThrottle(throttling.AnonRateThrottle):
+class WindowRateThrottle(throttling.SimpleRateThrottle):
+    """A rate limit counted in fixed windows of the rate's period (e.g. each minute).
+
+    DRF's own throttles keep a list of request times per client and read and
+    rewrite it on every request: two cache round trips and a list that grows
+    to the limit. Here one counter per client and window is incremented
+    atomically and expires after its window, in one round trip on Redis
+    (which ``check_throttles_and_get`` shares with the response cache's
+    lookup). Windows are aligned to the clock, so every worker process
+    agrees on them and ``Retry-After`` is the time to the next one. The
+    price: a client may send up to twice the limit across a window boundary,
+    which is fine for a courtesy limit on a read-only API.
+    """
+
+    def counter(self, request: Request, view: Any) -> tuple[str, int] | None:
+        """The cache key and timeout of the counter this request adds to, if limited."""
+        if self.rate is None:
+            return None
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return None
+        now = self.timer()
+        window = int(now // self.duration)
+        self.key = f"{key}_{window}"
+        self.retry_after = (window + 1) * self.duration - now
+        # A few seconds' grace for workers whose clocks differ slightly.
+        return self.key, self.duration + 5
+
+    def allows(self, count: int) -> bool:
+        return count <= self.num_requests
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        counter = self.counter(request, view)
+        if counter is None:
+            return True
+        (count,), _ = incr_and_get_many([counter])
+        return self.allows(count)
+
+    def wait(self) -> float:
+        return max(1, math.ceil(self.retry_after))
+
+
+def check_throttles_and_get(
+    view: APIView, request: Request, keys: list[str]
+) -> dict[str, Any] | None:
+    """DRF's ``check_throttles()``, also reading ``keys`` from the cache in the same round trip.
+
+    Returns what ``cache.get_many(keys)`` would, or raises ``Throttled`` as
+    DRF does. Returns None, having done nothing, if the view has a throttle
+    that is not a ``WindowRateThrottle``: the caller then checks and reads
+    separately.
+    """
+    throttles = view.get_throttles()
+    if not all(isinstance(throttle, WindowRateThrottle) for throttle in throttles):
+        return None
+    counted = []
+    for throttle in throttles:
+        counter = throttle.counter(request, view)
+        if counter is not None:
+            counted.append((throttle, counter))
+    counts, found = incr_and_get_many([counter for _, counter in counted], keys)
+    waits = [
+        throttle.wait()
+        for (throttle, _), count in zip(counted, counts, strict=True)
+        if not throttle.allows(count)
+    ]
+    if waits:
+        view.throttled(request, max(waits))
+    return found
+
+
+class ClientIPThrottle(WindowRateThrottle):
     """Requests without an API key, counted per client IP."""
 
     scope = "anon"
@@ -74,7 +151,7 @@ class ClientIPThrottle(throttling.AnonRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class APIKeyThrottle(throttling.SimpleRateThrottle):
+class APIKeyThrottle(WindowRateThrottle):
     """Requests with an API key, counted per key."""
 
     scope = "api_key"

@@ -17,9 +17,14 @@ Views that mix in ``CachedResponseMixin`` then, for GET/HEAD requests in JSON:
   change) and ``Cache-Control: public, max-age=…``;
 - answer ``If-None-Match``/``If-Modified-Since`` with 304 Not Modified.
 
-Keys include the version, so a change makes every stored response stale at
-once; they also expire after ``API_CACHE_SECONDS``. The version and the
-responses must live in a cache that all worker processes share (Redis via
+Each stored response carries the version it was made under and is served
+only while that is still the current version, so a change makes every stored
+response stale at once; they also expire after ``API_CACHE_SECONDS``. The
+throttles' counts, the version and the stored response go in one round trip
+to Redis (``config.api_access.check_throttles_and_get``), and the stored
+entry holds its finished headers, so a warm request costs that round trip
+and no query; nothing after throttling (filters, pagination, serializers)
+runs. The version and the responses must live in a cache that all worker processes share (Redis via
 ``REDIS_URL``) for a change to reach every worker; the local-memory fallback
 is right for one process (development, tests).
 """
@@ -39,6 +44,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from rest_framework.request import Request
+
+from config.api_access import check_throttles_and_get
 
 VERSION_KEY = "ally:api:data-version"
 CACHED_FORMATS = frozenset({"json"})
@@ -96,11 +103,12 @@ class _Cached(Exception):
         self.response = response
 
 
-def _cache_key(version: str, request: Request) -> str:
+def _cache_key(request: Request) -> str:
+    # The absolute URL, since bodies hold absolute links (scheme and host).
     digest = hashlib.sha256(
-        f"{request.get_full_path()}|{request.accepted_renderer.format}".encode()
+        f"{request.build_absolute_uri()}|{request.accepted_renderer.format}".encode()
     ).hexdigest()
-    return f"ally:api:response:{version}:{digest}"
+    return f"ally:api:response:{digest}"
 
 
 def _add_validators(response: HttpResponseBase, etag: str, modified: str) -> None:
@@ -110,30 +118,47 @@ def _add_validators(response: HttpResponseBase, etag: str, modified: str) -> Non
     patch_vary_headers(response, ("Accept",))
 
 
+STORED_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Vary")
+
+
 class CachedResponseMixin:
-    """Serve GET responses from the version-keyed cache, with ETag/Last-Modified/304.
+    """Serve GET responses from the version-checked cache, with ETag/Last-Modified/304.
 
     Use on public, read-only API views whose response depends only on the
-    URL and the data (not on who asks).
+    URL and the data (not on who asks). The lookup runs at the end of
+    ``initial()``: after authentication, permissions and throttles (so limits
+    still count), before any filtering, pagination or serialization.
     """
 
     _response_cache_key: str | None = None
     _served_from_cache = False
+    _found: dict[str, Any] | None = None
+
+    def check_throttles(self, request: Request) -> None:
+        # DRF's initial() calls this last, after content negotiation and
+        # authentication, so the response's cache key is known here: count
+        # the request and fetch the data version and the stored response in
+        # one round trip to the cache.
+        if request.method not in ("GET", "HEAD") or not settings.API_RESPONSE_CACHE:
+            return super().check_throttles(request)
+        if request.accepted_renderer.format not in CACHED_FORMATS:
+            return super().check_throttles(request)
+        self._response_cache_key = _cache_key(request)
+        keys = [VERSION_KEY, self._response_cache_key]
+        self._found = check_throttles_and_get(self, request, keys)
+        if self._found is None:  # a throttle that counts on its own
+            super().check_throttles(request)
+            self._found = cache.get_many(keys)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # authentication, throttles, negotiation
-        if request.method not in ("GET", "HEAD") or not settings.API_RESPONSE_CACHE:
+        super().initial(request, *args, **kwargs)  # negotiation, authentication, throttles
+        if self._found is None:
             return
-        if request.accepted_renderer.format not in CACHED_FORMATS:
-            return
-        self._api_version = current_version()
-        self._response_cache_key = _cache_key(self._api_version, request)
-        stored = cache.get(self._response_cache_key)
-        if stored is not None:
-            response = HttpResponse(stored["content"], content_type=stored["content_type"])
-            _add_validators(response, stored["etag"], stored["last_modified"])
+        self._api_version = self._found.get(VERSION_KEY) or current_version()
+        stored = self._found.get(self._response_cache_key)
+        if stored is not None and stored["version"] == self._api_version:
             self._served_from_cache = True
-            raise _Cached(response)
+            raise _Cached(HttpResponse(stored["content"], headers=stored["headers"]))
 
     def handle_exception(self, exc: Exception) -> HttpResponseBase:
         if isinstance(exc, _Cached):
@@ -151,22 +176,19 @@ class CachedResponseMixin:
         if not self._served_from_cache:
             response.render()
             etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-            modified = last_modified(self._api_version)
-            _add_validators(response, etag, modified)
+            _add_validators(response, etag, last_modified(self._api_version))
             cache.set(
                 self._response_cache_key,
                 {
+                    "version": self._api_version,
                     "content": response.content,
-                    "content_type": response["Content-Type"],
-                    "etag": etag,
-                    "last_modified": modified,
+                    "headers": {name: response[name] for name in STORED_HEADERS},
                 },
                 settings.API_CACHE_SECONDS,
             )
-        not_modified = get_conditional_response(
+        return get_conditional_response(
             request,
             etag=response["ETag"],
             last_modified=int(float(self._api_version)),
             response=response,
         )
-        return not_modified

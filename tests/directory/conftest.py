@@ -75,3 +75,39 @@ def offline(browser, live_server) -> Iterator:
     for context in contexts:
         assert context.refused == [], "pages must not load anything from other sites"
         assert context.console_errors == [], "no script errors or CSP violations"
+
+
+@pytest.fixture
+def shared_redis(settings) -> Iterator[dict]:
+    """The default cache on Redis, as in production, under a prefix of its own.
+
+    Returns the CACHES setting; assigning it again (``settings.CACHES = ...``)
+    makes new cache connections, as a second worker process would have.
+    Skips when no Redis runs on 127.0.0.1:6379. Only this test's keys are
+    deleted afterwards (not the whole database, which others may share).
+    """
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    client = redis.Redis(host="127.0.0.1", port=6379, db=15, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    prefix = f"ally-test-{uuid.uuid4().hex}"
+    caches_setting = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": prefix,
+        }
+    }
+    original = settings.CACHES
+    settings.CACHES = caches_setting
+    try:
+        yield caches_setting
+    finally:
+        # Back to the test cache first: other fixtures write while tearing down.
+        settings.CACHES = original
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)

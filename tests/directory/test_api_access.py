@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
-from config.api_access import APIKeyThrottle, ClientIPThrottle
+from config.api_access import APIKeyThrottle, ClientIPThrottle, WindowRateThrottle
 from directory import api as directory_api
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +23,15 @@ def api() -> APIClient:
     return APIClient()
 
 
+NOW = 1_700_000_010.0  # 30 seconds before a minute's window ends
+
+
 @pytest.fixture
 def low_limits(monkeypatch):
     monkeypatch.setattr(ClientIPThrottle, "rate", "3/min", raising=False)
     monkeypatch.setattr(APIKeyThrottle, "rate", "6/min", raising=False)
+    # Windows follow the clock; a fixed time keeps a test inside one window.
+    monkeypatch.setattr(WindowRateThrottle, "timer", staticmethod(lambda: NOW))
 
 
 def statuses(api, n, **headers):
@@ -104,26 +109,26 @@ def test_api_keys_are_managed_in_the_admin(admin_client):
     assert APIKey.objects.get().name == "211 of Example County"
 
 
-def test_throttle_counts_live_in_the_shared_redis_cache_when_configured(api, settings):
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/15",
-            "KEY_PREFIX": "ally-api-test",
-        }
-    }
-    cache = caches["default"]
-    cache.clear()
-    try:
-        api.get(URL, REMOTE_ADDR="192.0.2.77")
-        assert len(cache.get("throttle_anon_192.0.2.77")) == 1
-    finally:
-        cache.clear()
+def test_a_new_window_gives_a_new_allowance(api, low_limits, monkeypatch):
+    assert statuses(api, 4, REMOTE_ADDR="192.0.2.1") == [200, 200, 200, 429]
+    monkeypatch.setattr(WindowRateThrottle, "timer", staticmethod(lambda: NOW + 30))
+    assert statuses(api, 1, REMOTE_ADDR="192.0.2.1") == [200]
+
+
+def test_throttle_counts_are_shared_by_worker_processes_through_redis(
+    api, low_limits, shared_redis, settings
+):
+    first_worker = caches["default"]
+    assert statuses(api, 2, REMOTE_ADDR="192.0.2.77") == [200, 200]
+    settings.CACHES = shared_redis  # new connections, as another worker has
+    assert caches["default"] is not first_worker
+    assert statuses(api, 1, REMOTE_ADDR="192.0.2.77") == [200]
+    response = api.get(URL, REMOTE_ADDR="192.0.2.77")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "30"  # the rest of the minute
+    assert response.json()["code"] == "throttled"
+    # The count is one atomic counter in Redis, not a per-process list.
+    assert caches["default"].get(f"throttle_anon_192.0.2.77_{int(NOW // 60)}") == 4
 
 
 # --- CORS ------------------------------------------------------------------------------

@@ -54,8 +54,45 @@ def test_a_repeated_request_is_served_from_the_cache_without_queries(
     with django_assert_num_queries(0):
         second = api.get(LIST)
     assert second.content == first.content
-    assert second["ETag"] == first["ETag"]
+    for header in ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Vary"):
+        assert second[header] == first[header]
     assert second["Content-Type"] == "application/json"
+
+
+def test_a_warm_request_costs_one_redis_round_trip_and_no_query(
+    api, shared_redis, django_assert_num_queries, monkeypatch
+):
+    from redis.connection import Connection
+
+    ResourceFactory()
+    first = api.get(LIST, REMOTE_ADDR="192.0.2.1")
+    sent = []
+    send = Connection.send_packed_command
+
+    def counted_send(self, command, *args, **kwargs):
+        sent.append(command)
+        return send(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counted_send)
+    with django_assert_num_queries(0):
+        second = api.get(LIST, REMOTE_ADDR="192.0.2.2")
+    # The throttle's count, the data version and the stored response: one
+    # pipelined round trip.
+    assert len(sent) == 1
+    assert second.content == first.content
+
+
+def test_an_edit_reaches_every_worker_at_once_through_redis(
+    api, shared_redis, settings, django_capture_on_commit_callbacks
+):
+    resource = ResourceFactory(name="Old name")
+    assert "Old name" in api.get(LIST).content.decode()
+    settings.CACHES = shared_redis  # another worker, with the same response stored
+    assert "Old name" in api.get(LIST).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        Resource.objects.filter(pk=resource.pk).update(name="New name")
+    settings.CACHES = shared_redis
+    assert "New name" in api.get(LIST).content.decode()
 
 
 def test_different_query_strings_and_formats_are_cached_apart(api):
