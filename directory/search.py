@@ -42,6 +42,16 @@ How a search runs, stage by stage:
    every match (``matches_of``), exactly up to ``EXACT_COUNT_LIMIT`` and
    estimated above it (``count_results``).
 
+5. **Filters in the index.** Each index row carries its resource's filter
+   tags (``TAG_PREFIXES``: kind, topics, audiences, urgency, cost, channels,
+   languages, areas, states, map-grid cells), kept current by the same
+   triggers, so the index intersects words and filters in one lookup
+   (``tagged``), and ``facets`` counts tags instead of joining five tables.
+   On PostgreSQL the row also knows whether the resource is published and
+   its name: a query whose every condition is on the index runs its
+   window, total and facets on the index table alone (``_on_index_alone``),
+   and name order walks a covering index there (``order_by_name``).
+
 Facets (``facets``), search-as-you-type suggestions (``suggest``) and the
 "did you mean" text (``did_you_mean``) live here too.
 """
