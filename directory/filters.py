@@ -165,6 +165,10 @@ def _languages(request: Any) -> QuerySet:
     return Language.objects.all()
 
 
+def _organizations(request: Any) -> QuerySet:
+    return Organization.objects.all()
+
+
 class ResourceFilterSet(django_filters.FilterSet):
     """Filters, search and ordering for resources; see the module docstring."""
 
@@ -207,7 +211,7 @@ class ResourceFilterSet(django_filters.FilterSet):
     )
     organization = django_filters.ModelMultipleChoiceFilter(
         to_field_name="slug",
-        queryset=Organization.objects.all(),
+        queryset=_organizations,
         method="filter_organizations",
         widget=ListWidget,
         label=_("Organization"),
@@ -267,6 +271,19 @@ class ResourceFilterSet(django_filters.FilterSet):
         model = Resource
         form = ResourceFilterForm
         fields: list[str] = []
+
+    _form_class: type[forms.Form] | None = None
+
+    def get_form_class(self) -> type[forms.Form]:
+        # django-filter builds a new form class (a new field per filter, and
+        # a metaclass pass) for every request, which was most of the cost
+        # of validating parameters. The fields depend on nothing of the
+        # request (choices are callables, querysets are cloned when a form
+        # copies its fields), so one class per FilterSet class serves all.
+        cls = type(self)
+        if cls.__dict__.get("_form_class") is None:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
 
     def filter_nothing(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         # Search, place and ordering act together in filter_queryset.
