@@ -695,52 +695,95 @@ def cell_tags(min_lat: float, max_lat: float, min_lon: float, max_lon: float) ->
     return []
 
 
-# ``area_name_key`` in SQL (SQLite's lower() folds ASCII letters only, so
-# names with capital non-ASCII letters would not match there).
+# ``area_name_key`` in SQL, for service area ``x`` (SQLite's lower() folds
+# ASCII letters only, so names with capital non-ASCII letters would not
+# match there).
 _AREA_NAME_SQL = (
-    "(CASE WHEN lower(trim(sa.name)) LIKE '% county'"
-    " THEN substr(lower(trim(sa.name)), 1, length(trim(sa.name)) - 7)"
-    " ELSE lower(trim(sa.name)) END)"
+    "(CASE WHEN lower(trim(x.name)) LIKE '% county'"
+    " THEN substr(lower(trim(x.name)), 1, length(trim(x.name)) - 7)"
+    " ELSE lower(trim(x.name)) END)"
 )
 
 
-def _tags_sql(floor: str) -> str:
-    """SQL yielding the tags of resource ``r``, one per row (both engines).
+def _tag_sources(floor: str) -> list[tuple[str, str, str, str]]:
+    """Where tags come from: (tag, FROM, condition, resource id) over a row ``x``.
 
     ``floor`` formats one argument into the engine's integer floor.
     """
-    area = "FROM directory_servicearea sa WHERE sa.resource_id = r.id"
-    location = "FROM directory_location lo WHERE lo.resource_id = r.id"
-    cells = " UNION ".join(
-        f"SELECT 'g{level}:' || {floor.format(f'lo.latitude / {size}')} || ':' || "
-        f"{floor.format(f'lo.longitude / {size}')} {location}"
-        " AND lo.latitude IS NOT NULL AND lo.longitude IS NOT NULL"
-        for level, size in GRID_DEGREES.items()
-    )
     p = TAG_PREFIXES
-    return (
-        f"SELECT '{p['kind']}:' || k.code AS tag"
-        " FROM directory_taxonomyterm k WHERE k.id = r.kind_id"
-        f" UNION SELECT '{p['topic']}:' || t.code FROM directory_resource_topics rt"
-        " JOIN directory_taxonomyterm t ON t.id = rt.taxonomyterm_id WHERE rt.resource_id = r.id"
-        f" UNION SELECT '{p['audience']}:' || t.code FROM directory_resource_audiences ra"
-        " JOIN directory_taxonomyterm t ON t.id = ra.taxonomyterm_id WHERE ra.resource_id = r.id"
-        f" UNION SELECT '{p['urgency']}:' || r.urgency"
-        f" UNION SELECT '{p['cost']}:' || r.cost WHERE r.cost <> ''"
-        f" UNION SELECT '{p['channel']}:' || ch.kind FROM directory_contactchannel ch"
-        " WHERE ch.resource_id = r.id"
-        f" UNION SELECT '{p['language']}:' || rl.language_id FROM directory_resource_languages rl"
-        " WHERE rl.resource_id = r.id"
-        f" UNION SELECT '{p['national']}:1' {area} AND sa.scope = 'national'"
-        f" UNION SELECT '{p['state_area']}:' || upper(sa.state) {area} AND sa.scope = 'state'"
-        f" UNION SELECT '{p['county']}:' || upper(sa.state) || ':' || {_AREA_NAME_SQL} {area}"
-        " AND sa.scope = 'county'"
-        f" UNION SELECT '{p['city']}:' || upper(sa.state) || ':' || {_AREA_NAME_SQL} {area}"
-        " AND sa.scope = 'city'"
-        f" UNION SELECT '{p['zip']}:' || sa.postal_code {area} AND sa.scope = 'zip'"
-        f" UNION SELECT '{p['state']}:' || upper(sa.state) {area} AND sa.state <> ''"
-        f" UNION SELECT '{p['state']}:' || upper(lo.state) {location} AND lo.state <> ''"
-        f" UNION {cells}"
+    area, location = "directory_servicearea x", "directory_location x"
+    term = "directory_taxonomyterm t ON t.id = x.taxonomyterm_id"
+    sources = [
+        (
+            f"'{p['kind']}:' || t.code",
+            "directory_resource x JOIN directory_taxonomyterm t ON t.id = x.kind_id",
+            "",
+            "x.id",
+        ),
+        (
+            f"'{p['topic']}:' || t.code",
+            f"directory_resource_topics x JOIN {term}",
+            "",
+            "x.resource_id",
+        ),
+        (
+            f"'{p['audience']}:' || t.code",
+            f"directory_resource_audiences x JOIN {term}",
+            "",
+            "x.resource_id",
+        ),
+        (f"'{p['urgency']}:' || x.urgency", "directory_resource x", "", "x.id"),
+        (f"'{p['cost']}:' || x.cost", "directory_resource x", "x.cost <> ''", "x.id"),
+        (f"'{p['channel']}:' || x.kind", "directory_contactchannel x", "", "x.resource_id"),
+        (
+            f"'{p['language']}:' || x.language_id",
+            "directory_resource_languages x",
+            "",
+            "x.resource_id",
+        ),
+        (f"'{p['national']}:1'", area, "x.scope = 'national'", "x.resource_id"),
+        (f"'{p['state_area']}:' || upper(x.state)", area, "x.scope = 'state'", "x.resource_id"),
+        (
+            f"'{p['county']}:' || upper(x.state) || ':' || {_AREA_NAME_SQL}",
+            area,
+            "x.scope = 'county'",
+            "x.resource_id",
+        ),
+        (
+            f"'{p['city']}:' || upper(x.state) || ':' || {_AREA_NAME_SQL}",
+            area,
+            "x.scope = 'city'",
+            "x.resource_id",
+        ),
+        (f"'{p['zip']}:' || x.postal_code", area, "x.scope = 'zip'", "x.resource_id"),
+        (f"'{p['state']}:' || upper(x.state)", area, "x.state <> ''", "x.resource_id"),
+        (f"'{p['state']}:' || upper(x.state)", location, "x.state <> ''", "x.resource_id"),
+    ]
+    located = "x.latitude IS NOT NULL AND x.longitude IS NOT NULL"
+    for level, size in GRID_DEGREES.items():
+        cell = (
+            f"'g{level}:' || {floor.format(f'x.latitude / {size}')} || ':' || "
+            f"{floor.format(f'x.longitude / {size}')}"
+        )
+        sources.append((cell, location, located, "x.resource_id"))
+    return sources
+
+
+def _tags_sql(floor: str) -> str:
+    """SQL yielding the tags of resource ``r``, one per row, no duplicates (both engines)."""
+    return " UNION ".join(
+        f"SELECT {tag} AS tag FROM {source} WHERE {rid} = r.id"
+        + (f" AND {where}" if where else "")
+        for tag, source, where, rid in _tag_sources(floor)
+    )
+
+
+def _all_tags_sql(floor: str) -> str:
+    """SQL yielding (resource_id, tag) for every resource, duplicates possible (rebuilds)."""
+    return " UNION ALL ".join(
+        f"SELECT {rid} AS resource_id, {tag} AS tag FROM {source}"
+        + (f" WHERE {where}" if where else "")
+        for tag, source, where, rid in _tag_sources(floor)
     )
 
 
@@ -777,6 +820,15 @@ class _PostgresEngine(_Engine):
     # for key order instead makes the planner walk the primary key and test
     # every document, hundreds of milliseconds for a common word.
     window_ordered = False
+
+    def _all_tags_select(self) -> str:
+        # Every resource's tags in one grouped pass, far cheaper for a
+        # rebuild than looking them up resource by resource.
+        tags = _all_tags_sql("floor({})::int")
+        return (
+            "SELECT resource_id, array_agg(DISTINCT tag ORDER BY tag) AS tags"
+            f" FROM ({tags}) s GROUP BY resource_id"
+        )
 
     def _tags_select(self) -> str:
         tags = _tags_sql("floor({})::int")
@@ -986,11 +1038,12 @@ class _PostgresEngine(_Engine):
                 f" || setweight(to_tsvector('{c}', r.summary || ' ' || coalesce(k.name, '')"
                 " || ' ' || coalesce(tp.names, '') || ' ' || coalesce(au.names, '')), 'B')"
                 f" || setweight(to_tsvector('{c}', r.description), 'C'), n.v,"
-                f" CASE WHEN au.broad THEN {1 + BROAD_AUDIENCE_BOOST} ELSE 1 END, tg.tags,"
+                f" CASE WHEN au.broad THEN {1 + BROAD_AUDIENCE_BOOST} ELSE 1 END,"
+                " coalesce(tg.tags, '{}'),"
                 f" {_PUBLISHED_SQL}, r.name"
                 " FROM directory_resource r"
                 f" CROSS JOIN LATERAL (SELECT to_tsvector('{c}', {_NAME_SQL}) AS v) n"
-                f" CROSS JOIN LATERAL ({self._tags_select()}) tg"
+                f" LEFT JOIN ({self._all_tags_select()}) tg ON tg.resource_id = r.id"
                 " LEFT JOIN directory_taxonomyterm k ON k.id = r.kind_id"
                 f" LEFT JOIN ({names('topics')}) tp ON tp.resource_id = r.id"
                 f" LEFT JOIN ({names('audiences')}) au ON au.resource_id = r.id"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -245,6 +247,23 @@ def test_rebuild_index_reproduces_the_trigger_maintained_index(seeded):
     search.rebuild_index()
 
     assert {q: top_slugs(q, 10) for q, _ in RELEVANCE[:10]} == before
+
+
+def test_rebuild_index_reproduces_the_trigger_maintained_filter_tags(seeded):
+    engine = search._engine("default")
+
+    def tags() -> dict:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT resource_id, tags FROM {search.SEARCH_TABLE}")
+            rows = cursor.fetchall()
+        return {uuid.UUID(str(key)): sorted(engine.split_tags(value)) for key, value in rows}
+
+    before = tags()
+    search.rebuild_index()
+
+    assert tags() == before
+    lifeline = Resource.objects.get(slug="988-suicide-crisis-lifeline")
+    assert {"n:1", "u:crisis", "c:text", "k:crisis-line"} <= set(before[lifeline.pk])
 
 
 # --- Hostile input ------------------------------------------------------------
