@@ -1450,9 +1450,13 @@ def bulk_indexing(*, using: str = "default") -> Iterator[None]:
         yield
     finally:
         engine.install(connection)
+    # Fresh planner statistics, before the rebuild reads what was loaded and
+    # again after it: stale ones are wrong by orders of magnitude after a
+    # bulk load, and so are the plans made with them (a million-row load
+    # planned as if the tables were empty never finished).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     engine.rebuild(connection)
-    # Fresh planner statistics: after a bulk load the old ones are wrong by
-    # orders of magnitude, and plans (join order, index choice) with them.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
