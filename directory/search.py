@@ -1246,10 +1246,16 @@ class _SQLiteEngine(_Engine):
                 tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')""",
             f"""CREATE TABLE IF NOT EXISTS {self.rowids} (
                 id integer PRIMARY KEY, resource_id char(32) NOT NULL UNIQUE)""",
-            *self._trigger_statements(),
         ]
         with connection.cursor() as cursor:
             for statement in statements:
+                cursor.execute(statement)
+        # Triggers are replaced, not kept: a database made by an earlier
+        # version must get the current definitions (which columns and
+        # tables refresh the index).
+        self.drop_triggers(connection)
+        with connection.cursor() as cursor:
+            for statement in self._trigger_statements():
                 cursor.execute(statement)
 
     def _trigger_statements(self) -> list[str]:
