@@ -175,7 +175,7 @@ class ResourceFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_nothing", label=_("Search"), max_length=10_000)
     kind = django_filters.ModelMultipleChoiceFilter(
         to_field_name="code",
-        method="filter_kinds",
+        method="filter_tagged",
         queryset=_terms(Taxonomy.KIND),
         widget=ListWidget,
         label=_("Kind"),
@@ -183,29 +183,29 @@ class ResourceFilterSet(django_filters.FilterSet):
     topic = django_filters.ModelMultipleChoiceFilter(
         to_field_name="code",
         queryset=_terms(Taxonomy.TOPIC),
-        method="filter_topics",
+        method="filter_tagged",
         widget=ListWidget,
         label=_("Topic"),
     )
     audience = django_filters.ModelMultipleChoiceFilter(
         to_field_name="code",
         queryset=_terms(Taxonomy.AUDIENCE),
-        method="filter_audiences",
+        method="filter_tagged",
         widget=ListWidget,
         label=_("Audience"),
     )
     urgency = django_filters.MultipleChoiceFilter(
-        choices=_urgency_choices, method="filter_urgency", widget=ListWidget, label=_("Urgency")
+        choices=_urgency_choices, method="filter_tagged", widget=ListWidget, label=_("Urgency")
     )
     channel = django_filters.MultipleChoiceFilter(
         choices=_channel_choices,
-        method="filter_channels",
+        method="filter_tagged",
         widget=ListWidget,
         label=_("Ways to reach"),
     )
     cost = django_filters.MultipleChoiceFilter(
         choices=_cost_choices,
-        method="filter_cost",
+        method="filter_tagged",
         widget=ListWidget,
         label=_("Cost"),
     )
@@ -219,7 +219,7 @@ class ResourceFilterSet(django_filters.FilterSet):
     language = django_filters.ModelMultipleChoiceFilter(
         to_field_name="code",
         queryset=_languages,
-        method="filter_languages",
+        method="filter_tagged",
         widget=ListWidget,
         label=_("Language"),
     )
@@ -289,29 +289,14 @@ class ResourceFilterSet(django_filters.FilterSet):
         # Search, place and ordering act together in filter_queryset.
         return queryset
 
-    # Kind, topic, audience, urgency, cost, channel and language are tags in
-    # the search index (``ResourceQuerySet.tagged``): the index intersects
-    # them with each other and with the words of a search.
-    def filter_kinds(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return self._tagged(queryset, "kind", value)
-
-    def filter_topics(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return self._tagged(queryset, "topic", value)
-
-    def filter_audiences(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return self._tagged(queryset, "audience", value)
-
-    def filter_urgency(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return self._tagged(queryset, "urgency", value)
-
-    def filter_cost(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return self._tagged(queryset, "cost", value)
-
-    def filter_channels(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return self._tagged(queryset, "channel", value)
-
-    def filter_languages(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return self._tagged(queryset, "language", value)
+    def filter_tagged(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        # Kind, topic, audience, urgency, cost, channel and language are tags
+        # in the search index (``ResourceQuerySet.tagged``), named like these
+        # filters: the index intersects them with each other and with the
+        # words of a search.
+        if not _chosen(value):
+            return queryset
+        return queryset.tagged(name, [getattr(v, "code", v) for v in value])
 
     def filter_organizations(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset.filter(organization__in=value) if value else queryset
@@ -321,13 +306,6 @@ class ResourceFilterSet(django_filters.FilterSet):
 
     def filter_states(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset.serving_states(value) if value else queryset
-
-    @staticmethod
-    def _tagged(queryset: QuerySet, group: str, values: Any) -> QuerySet:
-        if not _chosen(values):
-            return queryset
-        codes = [getattr(v, "code", v) for v in values]
-        return queryset.tagged(group, codes)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)

@@ -59,6 +59,7 @@ Facets (``facets``), search-as-you-type suggestions (``suggest``) and the
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import threading
 import time
@@ -684,8 +685,6 @@ def tag(group: str, value: Any) -> str:
 
 def cell_tags(min_lat: float, max_lat: float, min_lon: float, max_lon: float) -> list[str]:
     """Tags of the grid cells that cover a bounding box, on the finest grid that can."""
-    import math
-
     for level in sorted(GRID_DEGREES, reverse=True):
         size = GRID_DEGREES[level]
         lats = range(math.floor(min_lat / size), math.floor(max_lat / size) + 1)
