@@ -42,6 +42,7 @@ from directory.models import (
     ChannelKind,
     Cost,
     Language,
+    Location,
     Organization,
     Resource,
     Taxonomy,
@@ -307,15 +308,16 @@ class ResourceFilterSet(django_filters.FilterSet):
     def filter_states(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset.serving_states(value) if value else queryset
 
+    def _radius(self) -> float:
+        radius = self.form.cleaned_data.get("radius")
+        return float(radius) if radius is not None else DEFAULT_RADIUS_MILES
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         place = self.form.place
         if place is not None:
-            radius = data.get("radius")
-            queryset = queryset.near(
-                place, float(radius) if radius is not None else DEFAULT_RADIUS_MILES
-            )
+            queryset = queryset.near(place, self._radius())
         q = data.get("q") or ""
         ordering = data.get("ordering") or ("relevance" if q.strip() else "name")
         queryset = queryset.search(q)
@@ -326,5 +328,6 @@ class ResourceFilterSet(django_filters.FilterSet):
         if ordering == "updated":
             return queryset.order_by("-updated_at", "pk")
         if ordering == "distance":
-            return search.order_by_distance(queryset)
+            nearby = Location.objects.within(place, self._radius()).values("resource_id")
+            return search.order_by_distance(queryset, nearby)
         return search.order_by_name(queryset)

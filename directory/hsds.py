@@ -203,12 +203,12 @@ def service_attributes(resource: m.Resource) -> list[dict[str, Any]]:
     ]
     attributes.append(
         _attribute(
-            resource, "urgency", value=resource.urgency, label=resource.get_urgency_display()
+            resource, "urgency", value=resource.urgency, label=str(m.Urgency(resource.urgency).label)
         )
     )
     if resource.cost:
         attributes.append(
-            _attribute(resource, "cost", value=resource.cost, label=resource.get_cost_display())
+            _attribute(resource, "cost", value=resource.cost, label=str(m.Cost(resource.cost).label))
         )
     return attributes
 
@@ -260,7 +260,7 @@ def schedule_documents(resource: m.Resource) -> list[dict[str, Any]]:
                 "opens_at": f"{row.opens_at:%H:%M}",
                 "closes_at": f"{row.closes_at:%H:%M}",
                 "description": (
-                    f"{row.get_weekday_display()} {row.opens_at:%H:%M}–{row.closes_at:%H:%M}, "
+                    f"{row.weekday_name} {row.opens_at:%H:%M}–{row.closes_at:%H:%M}, "
                     f"{resource.time_zone} time."
                 ),
                 "notes": resource.hours_notes,
@@ -271,7 +271,7 @@ def schedule_documents(resource: m.Resource) -> list[dict[str, Any]]:
 
 
 def service_area_document(area: m.ServiceArea) -> dict[str, Any]:
-    name, scope = str(area), str(area.get_scope_display())
+    name, scope = str(area), str(m.AreaScope(area.scope).label)
     return _compact(
         {
             "id": str(area.id),
@@ -408,7 +408,7 @@ def service_document(resource: m.Resource, *, full: bool = True) -> dict[str, An
                     {
                         "id": str(c.id),
                         "service_id": str(resource.id),
-                        "label": str(c.get_kind_display()),
+                        "label": str(m.ChannelKind(c.kind).label),
                         "url": c.value,
                     }
                     for c in channels

@@ -446,16 +446,8 @@ class ResourceQuerySet(models.QuerySet):
                 serving.append(search.tag("city", f"{place.state}:{key}"))
         if place.zip_code:
             serving.append(search.tag("zip", place.zip_code))
-        min_lat, max_lat, min_lon, max_lon = places.bounding_box(place, radius_miles)
-        nearby = (
-            Location.objects.filter(
-                latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon)
-            )
-            .annotate(distance=places.distance_expression(place))
-            .filter(distance__lte=radius_miles)
-        )
-        nearby_ids = nearby.order_by().values("resource_id")
-        cells = search.cell_tags(min_lat, max_lat, min_lon, max_lon)
+        nearby_ids = Location.objects.within(place, radius_miles).values("resource_id")
+        cells = search.cell_tags(*places.bounding_box(place, radius_miles))
         candidates = search.tagged(self, serving + cells)
         # The distance is computed from the index row's key, so that ordering
         # by it can happen before the resources are joined (see search).
@@ -838,7 +830,13 @@ class Schedule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+        return f"{self.weekday_name} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+    @property
+    def weekday_name(self) -> str:
+        # Not get_weekday_display(): Django rebuilds and translates the whole
+        # choices dict on each call, which a page of API results does ~150 times.
+        return str(Weekday(self.weekday).label)
 
 
 class AreaScope(models.TextChoices):
@@ -906,6 +904,19 @@ class ServiceArea(models.Model):
             raise ValidationError({"postal_code": _("Enter a five-digit ZIP code.")})
 
 
+class LocationQuerySet(models.QuerySet):
+    def within(self, place: places.Place, radius_miles: float) -> LocationQuerySet:
+        """Locations at most ``radius_miles`` from ``place``, with their ``distance``,
+        unordered. The bounding box comes first, so the coordinates index serves it."""
+        min_lat, max_lat, min_lon, max_lon = places.bounding_box(place, radius_miles)
+        return (
+            self.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
+            .annotate(distance=places.distance_expression(place))
+            .filter(distance__lte=radius_miles)
+            .order_by()
+        )
+
+
 class Location(models.Model):
     """A physical place where a resource is offered (HSDS ``location`` + ``address``)."""
 
@@ -930,6 +941,8 @@ class Location(models.Model):
     transportation = models.CharField(max_length=300, blank=True)
 
     history = HistoricalRecords()
+
+    objects = LocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "city"]

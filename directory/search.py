@@ -490,28 +490,41 @@ class _RankWindow(Expression):
 
 
 class _OrderWindow(_RankWindow):
-    """``key IN (window) OR also``: the outer query orders only these rows.
+    """``key IN (first others by name UNION ALL nearby)``: the outer query orders only these.
 
     For distance order: every resource with a location in the radius
-    (``also``), and the first ``RANK_WINDOW`` of the others by name. Like
-    ``_RankWindow``, ``matches_of`` removes it, so totals count every match.
+    (``nearby``, keys of locations), then the others by name, of which a
+    page ending at row N can show at most the first N (and never more than
+    ``RANK_WINDOW``, as relevance order). The window takes its bound from
+    the outer query's slice when it compiles, so the first page reads the
+    first 20 names, not 500. As one ``IN`` over a small union, the planner
+    starts from these few keys instead of testing every candidate against
+    them. Like ``_RankWindow``, ``matches_of`` removes it, so totals count
+    every match.
     """
 
-    def __init__(self, key: Any, window: models.QuerySet, also: Any) -> None:
+    def __init__(self, key: Any, window: models.QuerySet, nearby: models.QuerySet) -> None:
         Expression.__init__(self, output_field=models.BooleanField())
-        self.key, self.window, self.also = key, Subquery(window), also
+        self.key, self.window, self.nearby = key, Subquery(window), Subquery(nearby)
 
     def get_source_expressions(self) -> list[Any]:
-        return [self.key, self.window, self.also]
+        return [self.key, self.window, self.nearby]
 
     def set_source_expressions(self, exprs: list[Any]) -> None:
-        self.key, self.window, self.also = exprs
+        self.key, self.window, self.nearby = exprs
 
     def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
+        high = compiler.query.high_mark
+        window = self.window.copy()
+        window.query = window.query.clone()
+        window.query.set_limits(high=RANK_WINDOW if high is None else min(high, RANK_WINDOW))
         key, key_params = compiler.compile(self.key)
-        window, window_params = compiler.compile(self.window)
-        also, also_params = compiler.compile(self.also)
-        return f"({key} IN {window} OR {also})", [*key_params, *window_params, *also_params]
+        window_sql, window_params = compiler.compile(window)
+        nearby, nearby_params = compiler.compile(self.nearby)
+        return (
+            f"{key} IN (SELECT * FROM {window_sql} w UNION ALL SELECT * FROM {nearby} n)",
+            [*key_params, *window_params, *nearby_params],
+        )
 
 
 class _Engine:
@@ -1658,22 +1671,21 @@ def order_by_name(queryset: models.QuerySet, *first: Any) -> models.QuerySet:
     return queryset.order_by(*first, *_engine(queryset.db).name_order())
 
 
-def order_by_distance(queryset: models.QuerySet) -> models.QuerySet:
+def order_by_distance(queryset: models.QuerySet, nearby: models.QuerySet) -> models.QuerySet:
     """``queryset`` (from ``ResourceQuerySet.near``) nearest first, then by name.
 
-    Resources with a location in the radius come first, by distance; the
-    others (nationwide, state-wide, local areas) follow by name, up to
-    ``RANK_WINDOW`` of them, as relevance order does: sorting every
-    nationwide listing by name for each "near me" page is what made it slow.
-    ``order=name`` lists them all; totals count them all.
+    ``nearby`` selects the resource keys of the locations in the radius
+    (``Location.objects.within(...).values("resource_id")``). Resources with
+    a location there come first, by distance; the others (nationwide,
+    state-wide, local areas) follow by name, up to ``RANK_WINDOW`` of them,
+    as relevance order does: sorting every nationwide listing by name for
+    each "near me" page is what made it slow. ``order=name`` lists them all;
+    totals count them all.
     """
-    from django.db.models.lookups import IsNull
-
     key = resource_key(queryset)
-    window = order_by_name(queryset).annotate(_window_key=key).values("_window_key")
-    bounded = queryset.filter(
-        _OrderWindow(key, window[:RANK_WINDOW], IsNull(models.F("distance_miles"), False))
-    )
+    others = queryset.alias(_others_key=key).exclude(_others_key__in=nearby)
+    window = order_by_name(others).annotate(_window_key=key).values("_window_key")
+    bounded = queryset.filter(_OrderWindow(key, window, nearby))
     return order_by_name(bounded, models.F("distance_miles").asc(nulls_last=True))
 
 

@@ -110,7 +110,7 @@ class LocalTimeField(serializers.TimeField):
 
 
 class ScheduleSerializer(serializers.ModelSerializer):
-    weekday_name = serializers.CharField(source="get_weekday_display", read_only=True)
+    weekday_name = serializers.CharField(read_only=True)
     opens_at = LocalTimeField(read_only=True)
     closes_at = LocalTimeField(
         read_only=True, help_text="Earlier than opens_at when the hours run past midnight."
@@ -342,7 +342,7 @@ def resource_representation(resource: Resource, request: Any) -> dict[str, Any]:
             "weekly": [
                 {
                     "weekday": row.weekday,
-                    "weekday_name": row.get_weekday_display(),
+                    "weekday_name": row.weekday_name,
                     "opens_at": f"{row.opens_at:%H:%M}",
                     "closes_at": f"{row.closes_at:%H:%M}",
                 }

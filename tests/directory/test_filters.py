@@ -344,6 +344,27 @@ def test_distance_order_lists_nearby_first_then_a_bounded_window_by_name(areas, 
     assert len(slugs({"near": "10001", "ordering": "name"})) == 10
 
 
+def test_distance_order_pages_agree_with_the_whole_list(areas, monkeypatch):
+    # A page reads only as many names as it can show (its slice bounds the
+    # window); pages taken one by one must still be the whole list, in order.
+    from directory import search
+
+    for n in range(4):
+        extra = ResourceFactory(slug=f"national-{n}", name=f"Zz national {n}")
+        ServiceAreaFactory(resource=extra, scope=AreaScope.NATIONAL)
+    monkeypatch.setattr(search, "RANK_WINDOW", 6)
+    data = {"near": "10001", "ordering": "distance"}
+    filterset = ResourceFilterSet(data, queryset=Resource.objects.published())
+    assert filterset.is_valid()
+    whole = [r.slug for r in filterset.qs]
+    assert len(whole) == 2 + 6  # the nearby two, then the window of names
+
+    paged = [r.slug for start in range(0, 9, 3) for r in filterset.qs[start : start + 3]]
+    assert paged == whole
+    assert [r.slug for r in filterset.qs[1:2]] == whole[1:2]
+    assert [r.slug for r in filterset.qs[7:20]] == whole[7:]
+
+
 # --- The index keeps filter tags current ---------------------------------------------
 
 
