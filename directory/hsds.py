@@ -201,15 +201,12 @@ def service_attributes(resource: m.Resource) -> list[dict[str, Any]]:
     attributes += [
         _attribute(resource, m.Taxonomy.AUDIENCE, term=t) for t in resource.audiences.all()
     ]
-    attributes.append(
-        _attribute(
-            resource, "urgency", value=resource.urgency, label=str(m.Urgency(resource.urgency).label)
-        )
-    )
+    # Enum labels, not get_*_display(): Django rebuilds the choices dict on each call.
+    urgency = str(m.Urgency(resource.urgency).label)
+    attributes.append(_attribute(resource, "urgency", value=resource.urgency, label=urgency))
     if resource.cost:
-        attributes.append(
-            _attribute(resource, "cost", value=resource.cost, label=str(m.Cost(resource.cost).label))
-        )
+        cost = str(m.Cost(resource.cost).label)
+        attributes.append(_attribute(resource, "cost", value=resource.cost, label=cost))
     return attributes
 
 
