@@ -1239,10 +1239,33 @@ class _SQLiteEngine(_Engine):
     def token_tag(token: str) -> str:
         return bytes.fromhex(token[2:-1]).decode()
 
+    # Index rows also say whether their resource is published, as a tag no
+    # filter offers (PostgreSQL keeps a column), so that counts and rank
+    # windows can run on the FTS5 table alone (``_on_index_alone``) instead
+    # of reading each match's stored row to join its resource.
+    published_tag = "v:published"
+    knows_published = True
+
     def _tags_select(self) -> str:
         floor = "(CAST(({0}) AS INTEGER) - (({0}) < CAST(({0}) AS INTEGER)))"
-        tags = _tags_sql(floor)
+        published = f"SELECT '{self.published_tag}' AS tag WHERE {_PUBLISHED_SQL}"
+        tags = f"{_tags_sql(floor)} UNION {published}"
         return f"SELECT group_concat('zz' || lower(hex(x.tag)) || 'x', ' ') FROM ({tags}) x"
+
+    def published(self) -> Expression:
+        return self.match_tags([self.published_tag])
+
+    def is_stale(self, connection: Any) -> bool:
+        # An index made before rows carried the published tag: one published
+        # resource tells (a rebuild tags them all).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.tags FROM directory_resource r JOIN {self.rowids} m"
+                f" ON m.resource_id = r.id JOIN {SEARCH_TABLE} s ON s.rowid = m.id"
+                f" WHERE {_PUBLISHED_SQL} LIMIT 1"
+            )
+            row = cursor.fetchone()
+        return row is not None and self.tag_token(self.published_tag) not in (row[0] or "")
 
     def install(self, connection: Any) -> None:
         with connection.cursor() as cursor:

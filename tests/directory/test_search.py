@@ -266,6 +266,22 @@ def test_rebuild_index_reproduces_the_trigger_maintained_filter_tags(seeded):
     assert {"n:1", "u:crisis", "c:text", "k:crisis-line"} <= set(before[lifeline.pk])
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's index keeps it as a tag")
+def test_an_index_older_than_the_published_tag_is_rebuilt_after_migrate(seeded):
+    engine = search._engine("default")
+    published = Resource.objects.published()
+    token = engine.tag_token(engine.published_tag)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {search.SEARCH_TABLE} SET tags = replace(tags, %s, '')", [token])
+    assert search.counted(published.filter(search_document__isnull=False)).count() == 0
+
+    search.install_index()  # what post_migrate runs
+
+    assert search.counted(published.filter(search_document__isnull=False)).count() == (
+        published.count()
+    )
+
+
 # --- Hostile input ------------------------------------------------------------
 
 HOSTILE = [
