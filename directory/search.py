@@ -824,7 +824,11 @@ class _PostgresEngine(_Engine):
 
     vendor = "postgresql"
     config = "ally_search"
-    window_template = "{table}.resource_id IN {window}"
+    # An array, not "IN (window)": PostgreSQL computes it once up front and
+    # fetches those rows by key, instead of running the window's index
+    # lookup a second time for the outer query and hashing one against the
+    # other (whose row estimate then misleads the rest of the plan).
+    window_template = "{table}.resource_id = ANY(ARRAY{window})"
     window_key = "{table}.resource_id"
     window_key_field = models.UUIDField
     # Unordered: the window is the first matches the GIN bitmap scan yields,
