@@ -47,10 +47,11 @@ How a search runs, stage by stage:
    languages, areas, states, map-grid cells), kept current by the same
    triggers, so the index intersects words and filters in one lookup
    (``tagged``), and ``facets`` counts tags instead of joining five tables.
-   On PostgreSQL the row also knows whether the resource is published and
-   its name: a query whose every condition is on the index runs its
-   window, total and facets on the index table alone (``_on_index_alone``),
-   and name order walks a covering index there (``order_by_name``).
+   The row also knows whether the resource is published (a column on
+   PostgreSQL, a tag on SQLite): a query whose every condition is on the
+   index runs its window, total and facets on the index table alone
+   (``_on_index_alone``). On PostgreSQL it also keeps the name, so name
+   order walks a covering index there (``order_by_name``).
 
 Facets (``facets``), search-as-you-type suggestions (``suggest``) and the
 "did you mean" text (``did_you_mean``) live here too.
