@@ -138,8 +138,6 @@ class _Haversine(Expression):
     have these functions (Django adds them to SQLite builds without them).
     """
 
-    output_field = FloatField()
-
     def __init__(self, latitude: Expression, longitude: Expression, place: Place) -> None:
         super().__init__(output_field=FloatField())
         self.latitude, self.longitude, self.place = latitude, longitude, place
@@ -165,9 +163,9 @@ class _Haversine(Expression):
         return sql, params
 
 
-def distance_expression(place: Place, *, prefix: str = "") -> Expression:
+def distance_expression(place: Place) -> Expression:
     """Haversine distance in miles from ``place`` to the row's latitude/longitude."""
-    return _Haversine(F(f"{prefix}latitude"), F(f"{prefix}longitude"), place)
+    return _Haversine(F("latitude"), F("longitude"), place)
 
 
 def bounding_box(place: Place, radius_miles: float) -> tuple[float, float, float, float]:

@@ -317,16 +317,24 @@ def test_near_combines_with_search_and_other_filters(areas):
     assert slugs({"near": "10001", "q": "grief"}) == {"national"}
 
 
-def test_distance_order_lists_nearby_first_then_a_bounded_window_by_name(areas, monkeypatch):
+def by_distance_with_more_national(monkeypatch, *, window: int) -> ResourceFilterSet:
+    """Distance order near 10001 with four more national resources and a small window."""
     from directory import search
 
     for n in range(4):
         extra = ResourceFactory(slug=f"national-{n}", name=f"Zz national {n}")
         ServiceAreaFactory(resource=extra, scope=AreaScope.NATIONAL)
-    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    monkeypatch.setattr(search, "RANK_WINDOW", window)
     data = {"near": "10001", "ordering": "distance"}
     filterset = ResourceFilterSet(data, queryset=Resource.objects.published())
     assert filterset.is_valid()
+    return filterset
+
+
+def test_distance_order_lists_nearby_first_then_a_bounded_window_by_name(areas, monkeypatch):
+    from directory import search
+
+    filterset = by_distance_with_more_national(monkeypatch, window=3)
 
     ordered = [r.slug for r in filterset.qs]
     # Every resource located in the radius, nearest first, then the first
@@ -346,15 +354,7 @@ def test_distance_order_lists_nearby_first_then_a_bounded_window_by_name(areas, 
 def test_distance_order_pages_agree_with_the_whole_list(areas, monkeypatch):
     # A page reads only as many names as it can show (its slice bounds the
     # window); pages taken one by one must still be the whole list, in order.
-    from directory import search
-
-    for n in range(4):
-        extra = ResourceFactory(slug=f"national-{n}", name=f"Zz national {n}")
-        ServiceAreaFactory(resource=extra, scope=AreaScope.NATIONAL)
-    monkeypatch.setattr(search, "RANK_WINDOW", 6)
-    data = {"near": "10001", "ordering": "distance"}
-    filterset = ResourceFilterSet(data, queryset=Resource.objects.published())
-    assert filterset.is_valid()
+    filterset = by_distance_with_more_national(monkeypatch, window=6)
     whole = [r.slug for r in filterset.qs]
     assert len(whole) == 2 + 6  # the nearby two, then the window of names
 
