@@ -498,10 +498,10 @@ class _OrderWindow(_RankWindow):
     page ending at row N can show at most the first N (and never more than
     ``RANK_WINDOW``, as relevance order). The window takes its bound from
     the outer query's slice when it compiles, so the first page reads the
-    first 20 names, not 500. As one ``IN`` over a small union, the planner
-    starts from these few keys instead of testing every candidate against
-    them. Like ``_RankWindow``, ``matches_of`` removes it, so totals count
-    every match.
+    first 20 names, not 500. As one test against a small union (the
+    engine's ``key_set_template``), the database starts from these few
+    keys instead of testing every candidate against them. Like
+    ``_RankWindow``, ``matches_of`` removes it, so totals count every match.
     """
 
     def __init__(self, key: Any, window: models.QuerySet, nearby: models.QuerySet) -> None:
@@ -522,8 +522,9 @@ class _OrderWindow(_RankWindow):
         key, key_params = compiler.compile(self.key)
         window_sql, window_params = compiler.compile(window)
         nearby, nearby_params = compiler.compile(self.nearby)
+        keys = f"SELECT * FROM {window_sql} w UNION ALL SELECT * FROM {nearby} n"
         return (
-            f"{key} IN (SELECT * FROM {window_sql} w UNION ALL SELECT * FROM {nearby} n)",
+            _engine(compiler.connection.alias).key_set_template.format(key=key, keys=keys),
             [*key_params, *window_params, *nearby_params],
         )
 
@@ -534,6 +535,8 @@ class _Engine:
     window_template = ""
     window_key = ""
     window_ordered = True
+    # How a query keeps only the keys a subquery selects (``_OrderWindow``).
+    key_set_template = "{key} IN ({keys})"
 
     def install(self, connection: Any) -> None:
         raise NotImplementedError
@@ -831,6 +834,9 @@ class _PostgresEngine(_Engine):
     # other (whose row estimate then misleads the rest of the plan).
     window_template = "{table}.resource_id = ANY(ARRAY{window})"
     window_key = "{table}.resource_id"
+    # The same for the distance window: as "IN (…)", the planner hashes the
+    # few hundred keys and still reads every candidate to probe them.
+    key_set_template = "{key} = ANY(ARRAY({keys}))"
     window_key_field = models.UUIDField
     # Unordered: the window is the first matches the GIN bitmap scan yields,
     # in physical order, which is stable for a given table state. Asking
