@@ -523,8 +523,10 @@ class _OrderWindow(_RankWindow):
         window_sql, window_params = compiler.compile(window)
         nearby, nearby_params = compiler.compile(self.nearby)
         keys = f"SELECT * FROM {window_sql} w UNION ALL SELECT * FROM {nearby} n"
+        engine = _engine(compiler.connection.alias)
+        table = _SearchSQL("{table}", [], FloatField()).as_sql(compiler, connection)[0]
         return (
-            _engine(compiler.connection.alias).key_set_template.format(key=key, keys=keys),
+            engine.key_set_template.format(key=key, keys=keys, table=table),
             [*key_params, *window_params, *nearby_params],
         )
 
@@ -592,6 +594,14 @@ class _Engine:
     def resource_key(self, alias: str) -> Any:
         """The resource's primary key, preferably as the index row (``alias``) has it."""
         return models.F("pk")
+
+    def index_key(self) -> Expression:
+        """The index row's resource key, for queries on the index table alone."""
+        raise NotImplementedError
+
+    def index_name_order(self) -> list[Any]:
+        """ORDER BY terms for name order (then key), for queries on the index table alone."""
+        raise NotImplementedError
 
     def match_tags(self, tags: Iterable[str]) -> Expression:
         raise NotImplementedError
@@ -1129,6 +1139,12 @@ class _PostgresEngine(_Engine):
     def tags_of(self) -> Expression:
         return _SearchSQL("{table}.tags", [], models.Field())
 
+    def index_key(self) -> Expression:
+        return _SearchSQL("{table}.resource_id", [], models.UUIDField())
+
+    def index_name_order(self) -> list[Any]:
+        return self.name_order()
+
     def has_tags(self, tags: list[str]) -> Expression:
         return _SearchSQL("{table}.tags && %s::text[]", [tags], models.BooleanField())
 
@@ -1218,13 +1234,27 @@ class _SQLiteEngine(_Engine):
     weights = "0.0, 0.0, 10.0, 4.0, 4.0, 1.0, 0.0"
     # Words of a query are matched in these columns only, never in the tags.
     text_columns = "{name summary taxonomy description}"
+    # Beside each rowid, the resource's key and name: reading them there is
+    # several times cheaper than through FTS5 or the resource table, for
+    # queries that key or order thousands of index rows (``index_key``,
+    # ``index_name_order``).
     rowids = f"{SEARCH_TABLE}_rowid"
+    # The distance window's keys, tested on the index row's rowid before its
+    # stored columns are read (reading resource_id to join the resource
+    # costs microseconds a row; thousands of "near" candidates add up). The
+    # unary plus keeps SQLite from handing the IN list to FTS5, which would
+    # re-run the MATCH once per key.
+    key_set_template = (
+        f"+{{table}}.rowid IN (SELECT m.id FROM {rowids} m WHERE m.resource_id IN ({{keys}}))"
+    )
 
     def _refresh_sql(self, condition: str) -> list[str]:
         taxonomy = _TAXONOMY_SQL.format(agg="group_concat(t.name, ' ')")
         return [
             f"INSERT OR IGNORE INTO {self.rowids} (resource_id)"
             f" SELECT r.id FROM directory_resource r WHERE r.id IN ({condition})",
+            f"UPDATE {self.rowids} SET name = (SELECT r.name FROM directory_resource r"
+            f" WHERE r.id = {self.rowids}.resource_id) WHERE resource_id IN ({condition})",
             f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN (SELECT id FROM {self.rowids}"
             f" WHERE resource_id IN ({condition}))",
             f"INSERT INTO {SEARCH_TABLE} (rowid, resource_id, boost, name, summary, taxonomy,"
@@ -1267,16 +1297,20 @@ class _SQLiteEngine(_Engine):
         return self.match_tags([self.published_tag])
 
     def is_stale(self, connection: Any) -> bool:
-        # An index made before rows carried the published tag: one published
-        # resource tells (a rebuild tags them all).
+        # An index made before rows carried the published tag, or before
+        # the rowid table kept names: one published resource tells (a
+        # rebuild fills them all in).
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT s.tags FROM directory_resource r JOIN {self.rowids} m"
+                f"SELECT s.tags, m.name = r.name FROM directory_resource r JOIN {self.rowids} m"
                 f" ON m.resource_id = r.id JOIN {SEARCH_TABLE} s ON s.rowid = m.id"
                 f" WHERE {_PUBLISHED_SQL} LIMIT 1"
             )
             row = cursor.fetchone()
-        return row is not None and self.tag_token(self.published_tag) not in (row[0] or "")
+        if row is None:
+            return False
+        tags, named = row
+        return self.tag_token(self.published_tag) not in (tags or "") or not named
 
     def install(self, connection: Any) -> None:
         with connection.cursor() as cursor:
@@ -1291,11 +1325,18 @@ class _SQLiteEngine(_Engine):
                 resource_id UNINDEXED, boost UNINDEXED, name, summary, taxonomy, description, tags,
                 tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')""",
             f"""CREATE TABLE IF NOT EXISTS {self.rowids} (
-                id integer PRIMARY KEY, resource_id char(32) NOT NULL UNIQUE)""",
+                id integer PRIMARY KEY, resource_id char(32) NOT NULL UNIQUE,
+                name varchar(200) NOT NULL DEFAULT '')""",
         ]
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+            cursor.execute(f"PRAGMA table_info({self.rowids})")
+            if "name" not in [row[1] for row in cursor.fetchall()]:
+                # Made by an earlier version; is_stale then asks for a rebuild.
+                cursor.execute(
+                    f"ALTER TABLE {self.rowids} ADD COLUMN name varchar(200) NOT NULL DEFAULT ''"
+                )
         # Triggers are replaced, not kept: a database made by an earlier
         # version must get the current definitions (which columns and
         # tables refresh the index).
@@ -1409,24 +1450,48 @@ class _SQLiteEngine(_Engine):
             models.BooleanField(),
         )
 
-    def match_tags(self, tags: Iterable[str]) -> Expression:
+    def _tags_query(self, tags: Iterable[str]) -> str:
         tokens = " OR ".join(self.tag_token(t) for t in tags) or self.tag_token("")
+        return f"tags : ({tokens})"
+
+    def match_tags(self, tags: Iterable[str]) -> Expression:
         return _SearchSQL(
-            "{table}." + SEARCH_TABLE + " MATCH %s", [f"tags : ({tokens})"], models.BooleanField()
+            "{table}." + SEARCH_TABLE + " MATCH %s",
+            [self._tags_query(tags)],
+            models.BooleanField(),
         )
 
     def tags_of(self) -> Expression:
         return _SearchSQL("{table}.tags", [], models.TextField())
 
     def has_tags(self, tags: list[str]) -> Expression:
-        if not tags:
-            return _SearchSQL("0", [], models.BooleanField())
-        test = "instr(' ' || {table}.tags || ' ', %s) > 0"
+        # The rowids that the index gives for the tags, gathered once, and
+        # each row's rowid looked up in them: reading a row's stored tags
+        # instead costs microseconds a row. The unary plus keeps SQLite
+        # from handing the list to FTS5 as rowid constraints.
+        table = SEARCH_TABLE
         return _SearchSQL(
-            "(" + " OR ".join([test] * len(tags)) + ")",
-            [f" {self.tag_token(t)} " for t in tags],
+            f"+{{table}}.rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH %s)",
+            [self._tags_query(tags)],
             models.BooleanField(),
         )
+
+    def _from_rowids(self, column: str, field: models.Field) -> Expression:
+        # FTS5 reads a stored column through its content table, several
+        # times slower than this lookup by primary key.
+        return _SearchSQL(
+            f"(SELECT m.{column} FROM {self.rowids} m WHERE m.id = {{table}}.rowid)", [], field
+        )
+
+    def index_key(self) -> Expression:
+        return self._from_rowids("resource_id", models.UUIDField())
+
+    def index_name_order(self) -> list[Any]:
+        # The same order as name_order on the resource table: name, then key.
+        return [
+            self._from_rowids("name", models.CharField()).asc(),
+            self.index_key().asc(),
+        ]
 
     def split_tags(self, value: Any) -> list[str]:
         return [self.token_tag(token) for token in (value or "").split()]
@@ -1582,17 +1647,19 @@ def connect_signals() -> None:
 
 
 def _on_index_alone(queryset: models.QuerySet) -> models.QuerySet | None:
-    """The same rows as ``queryset`` (published resources, filtered by search and
-    tags only), selected from the index table alone; None for any other queryset.
+    """The same rows as ``queryset`` (published resources, filtered by search,
+    tags and resource keys only), selected from the index table alone; None
+    for any other queryset.
 
     Why: joining each candidate to its resource row only to check that it is
     published is most of the cost of counting or windowing thousands of
     matches, and it tempts PostgreSQL's planner into walking both tables in
-    key order. The index row knows whether its resource is published.
+    key order. The index row knows whether its resource is published, and
+    its resource's key (``_Engine.index_key``).
     """
     from django.db.models.expressions import Col
     from django.db.models.lookups import Exact, IsNull
-    from django.db.models.sql.where import AND, WhereNode
+    from django.db.models.sql.where import AND
 
     from directory.models import PublicationStatus, ResourceSearchDocument
 
@@ -1603,17 +1670,10 @@ def _on_index_alone(queryset: models.QuerySet) -> models.QuerySet | None:
     if query.where.connector != AND or query.where.negated:
         return None
     published = False
-    conditions: list[Expression] = []
+    conditions = []
     for child in query.where.children:
         lhs = getattr(child, "lhs", None)
-        if isinstance(child, WhereNode):
-            return None
-        if isinstance(lhs, _SearchSQL) and isinstance(child, Exact) and child.rhs is True:
-            conditions.append(lhs)
-        elif isinstance(child, IsNull) and isinstance(lhs, Col):
-            if lhs.target.model is not ResourceSearchDocument:
-                return None
-        elif (
+        if (
             isinstance(child, Exact)
             and isinstance(lhs, Col)
             and lhs.target.attname == "status"
@@ -1621,14 +1681,53 @@ def _on_index_alone(queryset: models.QuerySet) -> models.QuerySet | None:
             and child.rhs == PublicationStatus.PUBLISHED
         ):
             published = True
+        elif isinstance(child, IsNull) and isinstance(lhs, Col):
+            if lhs.target.model is not ResourceSearchDocument:
+                return None
         else:
-            return None
+            condition = _index_condition(child, engine)
+            if condition is None:
+                return None
+            conditions.append(condition)
     if not published:
         return None
     rows = ResourceSearchDocument.objects.using(queryset.db).filter(engine.published())
     for condition in conditions:
-        rows = rows.filter(condition)
+        rows.query.where.add(condition, AND)
     return rows
+
+
+def _index_condition(node: Any, engine: _Engine) -> Any:
+    """``node`` of a WHERE clause restated on the index table alone, or None.
+
+    Index conditions (``_SearchSQL``) stay; a resource's key tested against
+    a subquery (``pk__in=…``, as "near" and distance order do) is tested on
+    the index row's copy of the key; ``AND``, ``OR`` and ``NOT`` of those
+    are kept as they are. Anything else reads the resource row: None.
+    """
+    from django.db.models.expressions import Col
+    from django.db.models.lookups import Exact, In
+    from django.db.models.sql.query import Query
+    from django.db.models.sql.where import WhereNode
+
+    from directory.models import Resource, ResourceSearchDocument
+
+    if isinstance(node, WhereNode):
+        children = [_index_condition(child, engine) for child in node.children]
+        if any(child is None for child in children):
+            return None
+        return WhereNode(children, connector=node.connector, negated=node.negated)
+    lhs = getattr(node, "lhs", None)
+    if isinstance(node, Exact) and isinstance(lhs, _SearchSQL) and node.rhs is True:
+        return node
+    is_key = (
+        isinstance(lhs, Col)
+        and lhs.target.primary_key
+        and lhs.target.model in (Resource, ResourceSearchDocument)
+    )
+    if isinstance(node, In) and is_key and isinstance(node.rhs, Query):
+        return In(engine.index_key(), node.rhs)
+    return None
 
 
 def search_queryset(queryset: models.QuerySet, text: str | None) -> models.QuerySet:
@@ -1675,10 +1774,11 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
 def has_tags(tags: Iterable[str], *, using: str = "default") -> Expression:
     """A condition true for resources that carry any of ``tags``, tested row by row.
 
-    Unlike ``tagged``, which the index answers, this reads each candidate's
-    stored tags, so it may sit in an ``OR`` (FTS5 allows MATCH only at the
-    top of a WHERE clause). The queryset must join the index first
-    (``filter(search_document__isnull=False)``), as ``tagged`` does.
+    Unlike ``tagged``, which the index answers, this may sit in an ``OR``
+    (FTS5 allows MATCH only at the top of a WHERE clause): PostgreSQL tests
+    each candidate's stored tags, SQLite looks each candidate's rowid up in
+    the rows the index gives for the tags. The queryset must join the index
+    first (``filter(search_document__isnull=False)``), as ``tagged`` does.
     """
     return _engine(using).has_tags(sorted(set(tags)))
 
@@ -1718,8 +1818,26 @@ def order_by_distance(queryset: models.QuerySet, nearby: models.QuerySet) -> mod
     """
     key = resource_key(queryset)
     others = queryset.alias(_others_key=key).exclude(_others_key__in=nearby)
-    window = order_by_name(others).annotate(_window_key=key).values("_window_key")
+    engine = _engine(queryset.db)
+    alone = _on_index_alone(others)  # (never "or": a QuerySet's truth runs it)
+    if alone is None:
+        window = order_by_name(others).annotate(_window_key=key).values("_window_key")
+    else:
+        # On the index alone, the others need not be joined to their
+        # resources to be ordered by name: thousands of candidates for a
+        # "near me" that matches every nationwide listing.
+        window = (
+            alone.annotate(_window_key=engine.index_key())
+            .order_by(*engine.index_name_order())
+            .values("_window_key")
+        )
     bounded = queryset.filter(_OrderWindow(key, window, nearby))
+    # The window test first: SQLite tests a row's conditions in the order
+    # of the WHERE clause, and the others read the index row's stored
+    # columns, which it then does for the window's few rows only. (filter()
+    # adds to a top-level AND, so the order does not change the meaning.)
+    where = bounded.query.where
+    where.children.insert(0, where.children.pop())
     return order_by_name(bounded, models.F("distance_miles").asc(nulls_last=True))
 
 

@@ -364,6 +364,25 @@ def test_distance_order_pages_agree_with_the_whole_list(areas, monkeypatch):
     assert [r.slug for r in filterset.qs[7:20]] == whole[7:]
 
 
+def test_distance_order_follows_renames_and_counts_on_the_index_alone(areas, monkeypatch):
+    from directory import search
+    from directory.models import ResourceSearchDocument
+
+    filterset = by_distance_with_more_national(monkeypatch, window=3)
+    assert "national-3" not in [r.slug for r in filterset.qs]
+
+    # The window orders the others by the name the index keeps for them
+    # (PostgreSQL's index row, SQLite's rowid table), even after a bulk update.
+    Resource.objects.filter(slug="national-3").update(name="Aa first by name")
+    ordered = [r.slug for r in filterset.qs.all()]
+    assert ordered[:3] == ["midtown-clinic", "newark-clinic", "national-3"]
+
+    # "Near" is answered by the index alone: areas and grid cells are tags,
+    # and locations in the radius are tested on the index row's key.
+    assert search.counted(filterset.qs).model is ResourceSearchDocument
+    assert search.count_results(filterset.qs).value == 10
+
+
 # --- The index keeps filter tags current ---------------------------------------------
 
 

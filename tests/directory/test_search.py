@@ -282,6 +282,22 @@ def test_an_index_older_than_the_published_tag_is_rebuilt_after_migrate(seeded):
     )
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps names by rowid")
+def test_an_index_older_than_the_names_by_rowid_is_rebuilt_after_migrate(seeded):
+    engine = search._engine("default")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {engine.rowids} DROP COLUMN name")
+
+    search.install_index()  # what post_migrate runs
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {engine.rowids} m JOIN directory_resource r"
+            " ON r.id = m.resource_id WHERE m.name = r.name"
+        )
+        assert cursor.fetchone()[0] == Resource.objects.count()
+
+
 # --- Hostile input ------------------------------------------------------------
 
 HOSTILE = [
