@@ -537,6 +537,9 @@ class _Engine:
     window_template = ""
     window_key = ""
     window_ordered = True
+    # Whether _on_index_alone takes a test of the resource key against a
+    # subquery ("near": the locations in the radius) onto the index alone.
+    key_tests_alone = True
     # How a query keeps only the keys a subquery selects (``_OrderWindow``).
     key_set_template = "{key} IN ({keys})"
 
@@ -1142,6 +1145,11 @@ class _PostgresEngine(_Engine):
     def index_key(self) -> Expression:
         return _SearchSQL("{table}.resource_id", [], models.UUIDField())
 
+    # Not here: on the index alone, the planner counts "near" candidates by
+    # walking the covering name index and testing each entry's tags (34 ms
+    # at 100k resources) rather than with the GIN index and a join (5 ms).
+    key_tests_alone = False
+
     def index_name_order(self) -> list[Any]:
         return self.name_order()
 
@@ -1725,7 +1733,7 @@ def _index_condition(node: Any, engine: _Engine) -> Any:
         and lhs.target.primary_key
         and lhs.target.model in (Resource, ResourceSearchDocument)
     )
-    if isinstance(node, In) and is_key and isinstance(node.rhs, Query):
+    if isinstance(node, In) and is_key and isinstance(node.rhs, Query) and engine.key_tests_alone:
         return In(engine.index_key(), node.rhs)
     return None
 
