@@ -531,6 +531,34 @@ class _OrderWindow(_RankWindow):
         )
 
 
+class _KeyIn(Expression):
+    """The index row's resource key is among the keys ``keys`` selects, tested
+    as the engine tests such key sets best (``key_set_template``).
+
+    For conditions moved onto the index alone (``_index_condition``).
+    """
+
+    conditional = True
+
+    def __init__(self, keys: Any) -> None:
+        super().__init__(output_field=models.BooleanField())
+        self.keys = Subquery(keys)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.keys]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        (self.keys,) = exprs
+
+    def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
+        engine = _engine(compiler.connection.alias)
+        key, key_params = compiler.compile(engine.index_key())
+        keys, params = compiler.compile(self.keys)
+        table = _SearchSQL("{table}", [], FloatField()).as_sql(compiler, connection)[0]
+        sql = engine.key_set_template.format(key=key, keys=f"SELECT * FROM {keys} k", table=table)
+        return sql, [*key_params, *params]
+
+
 class _Engine:
     vendor = ""
     # How the outer query tests window membership, and the window's key.
@@ -1716,7 +1744,7 @@ def _index_condition(node: Any, engine: _Engine) -> Any:
 
     Index conditions (``_SearchSQL``) stay; a resource's key tested against
     a subquery (``pk__in=…``, as "near" and distance order do) is tested on
-    the index row's copy of the key; ``AND``, ``OR`` and ``NOT`` of those
+    the index row's copy of the key (``_KeyIn``); ``AND``, ``OR`` and ``NOT`` of those
     are kept as they are. Anything else reads the resource row: None.
     """
     from django.db.models.expressions import Col
@@ -1740,7 +1768,7 @@ def _index_condition(node: Any, engine: _Engine) -> Any:
         and lhs.target.model in (Resource, ResourceSearchDocument)
     )
     if isinstance(node, In) and is_key and isinstance(node.rhs, Query) and engine.key_tests_alone:
-        return In(engine.index_key(), node.rhs)
+        return _KeyIn(node.rhs)
     return None
 
 
