@@ -962,8 +962,11 @@ class Location(models.Model):
             ),
         ]
         indexes = [
-            # Serves the bounding box of "near" searches.
-            models.Index(fields=["latitude", "longitude"], name="location_coordinates_idx"),
+            # Serves the bounding box of "near" searches; with the resource
+            # key, those read the index alone.
+            models.Index(
+                fields=["latitude", "longitude", "resource"], name="location_coordinates_idx"
+            ),
             # Serves the state filter (resources located in a state).
             models.Index(fields=["state"], name="location_state_idx"),
         ]

@@ -75,7 +75,7 @@ from typing import Any
 import snowballstemmer
 from django.core.cache import cache
 from django.db import connections, models, transaction
-from django.db.models import Expression, FloatField, Subquery, Value
+from django.db.models import Expression, FloatField, Min, Subquery, Value
 from django.db.models.sql.compiler import SQLCompiler
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -504,15 +504,23 @@ class _OrderWindow(_RankWindow):
     ``_RankWindow``, ``matches_of`` removes it, so totals count every match.
     """
 
-    def __init__(self, key: Any, window: models.QuerySet, nearby: models.QuerySet) -> None:
+    def __init__(
+        self,
+        key: Any,
+        window: models.QuerySet,
+        nearby: models.QuerySet,
+        distances: models.QuerySet,
+        matches: models.QuerySet,
+    ) -> None:
         Expression.__init__(self, output_field=models.BooleanField())
         self.key, self.window, self.nearby = key, Subquery(window), Subquery(nearby)
+        self.distances, self.matches = Subquery(distances), Subquery(matches)
 
     def get_source_expressions(self) -> list[Any]:
-        return [self.key, self.window, self.nearby]
+        return [self.key, self.window, self.nearby, self.distances, self.matches]
 
     def set_source_expressions(self, exprs: list[Any]) -> None:
-        self.key, self.window, self.nearby = exprs
+        self.key, self.window, self.nearby, self.distances, self.matches = exprs
 
     def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
         high = compiler.query.high_mark
@@ -521,14 +529,43 @@ class _OrderWindow(_RankWindow):
         window.query.set_limits(high=RANK_WINDOW if high is None else min(high, RANK_WINDOW))
         key, key_params = compiler.compile(self.key)
         window_sql, window_params = compiler.compile(window)
-        nearby, nearby_params = compiler.compile(self.nearby)
-        keys = f"SELECT * FROM {window_sql} w UNION ALL SELECT * FROM {nearby} n"
         engine = _engine(compiler.connection.alias)
+        if high is not None and engine.nearest_first:
+            nearby, nearby_params = self._nearest(compiler, max(high, 1))
+        else:
+            nearby, nearby_params = compiler.compile(self.nearby)
+        keys = f"SELECT * FROM {window_sql} w UNION ALL SELECT * FROM {nearby} n"
         table = _SearchSQL("{table}", [], FloatField()).as_sql(compiler, connection)[0]
         return (
             engine.key_set_template.format(key=key, keys=keys, table=table),
             [*key_params, *window_params, *nearby_params],
         )
+
+    def _nearest(self, compiler: SQLCompiler, count: int) -> tuple[str, list[Any]]:
+        """The nearby matches up to the ``count``-th nearest, ties included.
+
+        The located resources in the radius, nearest first, are tested one
+        by one until ``count`` of them match; its distance is the cut. So a
+        page reads a few dozen candidates, not every listing in a city (four
+        thousand within 25 miles of San Francisco at a million listings).
+        ``OFFSET 0`` keeps PostgreSQL from turning the tests into a join
+        that reads every match; ties at the cut are all kept, so the outer
+        query's order (distance, then name) decides between them.
+        """
+        distances, distance_params = compiler.compile(self.distances)
+        matches, match_params = compiler.compile(self.matches)
+        match = "EXISTS (SELECT 1 FROM {matches} c(pk) WHERE c.pk = {key} OFFSET 0)"
+        cut = (
+            f"(SELECT s.d FROM (SELECT * FROM {distances} g2(resource_id, d) ORDER BY g2.d"
+            f" OFFSET 0) s WHERE {match.format(matches=matches, key='s.resource_id')}"
+            f" LIMIT 1 OFFSET {count - 1})"
+        )
+        sql = (
+            f"(SELECT g.resource_id FROM {distances} g(resource_id, d)"
+            f" WHERE g.d <= COALESCE({cut}, 'Infinity'::float8)"
+            f" AND {match.format(matches=matches, key='g.resource_id')})"
+        )
+        return sql, [*distance_params, *distance_params, *match_params, *match_params]
 
 
 class _KeyIn(Expression):
@@ -571,6 +608,9 @@ class _Engine:
     # Whether _on_index_alone takes a test of the resource key against a
     # subquery ("near": the locations in the radius) onto the index alone.
     key_tests_alone = True
+    # Whether a distance page reads only the nearby matches it can show
+    # (``_OrderWindow._nearest``) rather than every one in the radius.
+    nearest_first = False
     # How a query keeps only the keys a subquery selects (``_OrderWindow``).
     key_set_template = "{key} IN ({keys})"
 
@@ -877,6 +917,7 @@ class _PostgresEngine(_Engine):
     # The same for the distance window: as "IN (…)", the planner hashes the
     # few hundred keys and still reads every candidate to probe them.
     key_set_template = "{key} = ANY(ARRAY({keys}))"
+    nearest_first = True
     window_key_field = models.UUIDField
     # Unordered: the window is the first matches the GIN bitmap scan yields,
     # in physical order, which is stable for a given table state. Asking
@@ -1895,7 +1936,11 @@ def order_by_distance(queryset: models.QuerySet, nearby: models.QuerySet) -> mod
             .order_by(*engine.index_name_order())
             .values("_window_key")
         )
-    bounded = queryset.filter(_OrderWindow(key, window, nearby))
+    # Each nearby resource's distance (to its nearest location there), and
+    # the keys of every match, for the nearest-first bound.
+    distances = nearby.annotate(_distance=Min("distance"))
+    matches = queryset.order_by().values("pk")
+    bounded = queryset.filter(_OrderWindow(key, window, nearby, distances, matches))
     # The window test first: SQLite tests a row's conditions in the order
     # of the WHERE clause, and the others read the index row's stored
     # columns, which it then does for the window's few rows only. (filter()

@@ -364,6 +364,32 @@ def test_distance_order_pages_agree_with_the_whole_list(areas, monkeypatch):
     assert [r.slug for r in filterset.qs[7:20]] == whole[7:]
 
 
+def test_distance_pages_read_the_nearest_matches_with_ties_ordered_by_name(areas):
+    # Two more clinics at Midtown's address (a tie in distance), one in
+    # Hoboken and one that another filter rules out. A page reads the
+    # nearby matches up to its last row's distance, ties included, so
+    # every page is a slice of the whole list.
+    for slug, name in [("tie-b", "B clinic"), ("tie-a", "A clinic")]:
+        tie = ResourceFactory(slug=slug, name=name)
+        LocationFactory(resource=tie, state="NY", latitude=40.7549, longitude=-73.9840)
+    hoboken = ResourceFactory(slug="hoboken-clinic")
+    LocationFactory(resource=hoboken, state="NJ", latitude=40.7440, longitude=-74.0324)
+    draft = ResourceFactory(slug="draft-clinic", status="draft")
+    LocationFactory(resource=draft, state="NY", latitude=40.7500, longitude=-73.9900)
+
+    filterset = ResourceFilterSet(
+        {"near": "10001", "ordering": "distance"}, queryset=Resource.objects.published()
+    )
+    assert filterset.is_valid()
+    whole = [r.slug for r in filterset.qs]
+    tied = Resource.objects.filter(slug__in=["midtown-clinic", "tie-a", "tie-b"])
+    by_name = [slug for _, slug in sorted(tied.values_list("name", "slug"))]
+    assert whole[:5] == [*by_name, "hoboken-clinic", "newark-clinic"]
+    for size in (1, 2, 3):
+        paged = [r.slug for start in range(0, 9, size) for r in filterset.qs[start : start + size]]
+        assert paged == whole[:9]
+
+
 def test_distance_order_follows_renames_and_counts_on_the_index_alone(areas, monkeypatch):
     from directory import search
     from directory.models import ResourceSearchDocument
