@@ -502,6 +502,9 @@ class _OrderWindow(_RankWindow):
     engine's ``key_set_template``), the database starts from these few
     keys instead of testing every candidate against them. Like
     ``_RankWindow``, ``matches_of`` removes it, so totals count every match.
+    Where the engine says so (``nearest_first``), the nearby part is bounded
+    by the page too (``_nearest``, from each nearby resource's ``distances``
+    and the keys of all ``matches``).
     """
 
     def __init__(
