@@ -1665,7 +1665,8 @@ def bulk_indexing(*, using: str = "default") -> Iterator[None]:
 
 
 def tidy_after_bulk_change(*, using: str = "default") -> None:
-    """Let PostgreSQL use the index table's covering index after a bulk load.
+    """Let PostgreSQL use the covering indexes of the index table and of
+    locations ("near") after a bulk load.
 
     An index-only scan can skip reading a row only on pages VACUUM has
     marked all-visible; autovacuum gets there eventually, this does it at
@@ -1676,7 +1677,7 @@ def tidy_after_bulk_change(*, using: str = "default") -> None:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {SEARCH_TABLE}")
+        cursor.execute(f"VACUUM (ANALYZE) {SEARCH_TABLE}, directory_location")
 
 
 def bulk_insert(*, table: str, columns: list[str], rows: list, using: str = "default") -> None:
