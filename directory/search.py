@@ -1945,12 +1945,6 @@ def order_by_distance(queryset: models.QuerySet, nearby: models.QuerySet) -> mod
     distances = nearby.annotate(_distance=Min("distance"))
     matches = queryset.order_by().values("pk")
     bounded = queryset.filter(_OrderWindow(key, window, nearby, distances, matches))
-    # The window test first: SQLite tests a row's conditions in the order
-    # of the WHERE clause, and the others read the index row's stored
-    # columns, which it then does for the window's few rows only. (filter()
-    # adds to a top-level AND, so the order does not change the meaning.)
-    where = bounded.query.where
-    where.children.insert(0, where.children.pop())
     return order_by_name(bounded, models.F("distance_miles").asc(nulls_last=True))
 
 
