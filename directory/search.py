@@ -538,9 +538,8 @@ class _OrderWindow(_RankWindow):
         else:
             nearby, nearby_params = compiler.compile(self.nearby)
         keys = f"SELECT * FROM {window_sql} w UNION ALL SELECT * FROM {nearby} n"
-        table = _SearchSQL("{table}", [], FloatField()).as_sql(compiler, connection)[0]
         return (
-            engine.key_set_template.format(key=key, keys=keys, table=table),
+            _key_set_sql(compiler, connection, key, keys),
             [*key_params, *window_params, *nearby_params],
         )
 
@@ -571,6 +570,15 @@ class _OrderWindow(_RankWindow):
         return sql, [*distance_params, *distance_params, *match_params, *match_params]
 
 
+def _key_set_sql(compiler: SQLCompiler, connection: Any, key: str, keys: str) -> str:
+    """``key`` is among the keys the ``keys`` SELECT gives, in the engine's
+    ``key_set_template`` (which may test the joined index row instead)."""
+    table = _SearchSQL("{table}", [], FloatField()).as_sql(compiler, connection)[0]
+    return _engine(compiler.connection.alias).key_set_template.format(
+        key=key, keys=keys, table=table
+    )
+
+
 class _KeyIn(Expression):
     """The index row's resource key is among the keys ``keys`` selects, tested
     as the engine tests such key sets best (``key_set_template``).
@@ -591,11 +599,9 @@ class _KeyIn(Expression):
         (self.keys,) = exprs
 
     def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
-        engine = _engine(compiler.connection.alias)
-        key, key_params = compiler.compile(engine.index_key())
+        key, key_params = compiler.compile(_engine(compiler.connection.alias).index_key())
         keys, params = compiler.compile(self.keys)
-        table = _SearchSQL("{table}", [], FloatField()).as_sql(compiler, connection)[0]
-        sql = engine.key_set_template.format(key=key, keys=f"SELECT * FROM {keys} k", table=table)
+        sql = _key_set_sql(compiler, connection, key, f"SELECT * FROM {keys} k")
         return sql, [*key_params, *params]
 
 
