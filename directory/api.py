@@ -181,9 +181,8 @@ class ResourceChangesViewSet(CachedResponseMixin, mixins.ListModelMixin, viewset
     """
 
     # live(): draft copies of changes (directory.services) are not listings.
-    queryset = (
-        Resource.objects.live().for_listing().with_link_status().prefetch_related("locations")
-    )
+    # The serializer loads each page's related rows in one query.
+    queryset = Resource.objects.live()
     serializer_class = serializers.ResourceChangeSerializer
     filterset_class = ResourceChangesFilterSet
     pagination_class = ChangesCursorPagination
@@ -222,9 +221,8 @@ class ResourceViewSet(CachedResponseMixin, viewsets.ReadOnlyModelViewSet):
     separate with commas); different parameters are ANDed.
     """
 
-    queryset = (
-        Resource.objects.published().for_listing().with_link_status().prefetch_related("locations")
-    )
+    # The serializer loads each page's related rows in one query.
+    queryset = Resource.objects.published()
     serializer_class = serializers.ResourceSerializer
     filterset_class = ResourceFilterSet
     pagination_class = ResourcePagination

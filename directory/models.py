@@ -16,17 +16,21 @@ identically on both engines. The price is that queryset ``update()`` and
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
+import weakref
 import zoneinfo
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -220,6 +224,121 @@ def verification_period(urgency: str) -> int:
     return settings.VERIFICATION_STALE_DAYS
 
 
+class _JSONArrayAgg(models.Aggregate):
+    """Rows gathered into a JSON array: ``JSON_GROUP_ARRAY`` on SQLite, ``JSONB_AGG`` on
+    PostgreSQL (Django 5.2 has no portable one)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = models.JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def _json_rows(queryset: models.QuerySet, key: str, **fields: Any) -> Subquery:
+    """Each resource's rows of ``queryset`` (linked by ``key``) as a JSON array of
+    objects with ``fields``; null when it has none."""
+    return Subquery(
+        queryset.filter(**{key: OuterRef("pk")})
+        .order_by()
+        .values(key)
+        .annotate(rows=_JSONArrayAgg(JSONObject(**fields)))
+        .values("rows"),
+        output_field=models.JSONField(),
+    )
+
+
+_LOCATION_FIELDS = (
+    "id", "name", "address_1", "address_2", "city", "state", "postal_code", "country",
+    "latitude", "longitude", "accessibility", "transportation",
+)  # fmt: skip
+
+
+def _term_order(row: dict[str, Any]) -> tuple[int, str]:
+    return row["position"], row["name"]
+
+
+def _uuid_text(value: str) -> str:
+    # JSON carries keys as stored: 32 hex digits on SQLite, hyphenated on PostgreSQL.
+    return value if len(value) == 36 else str(uuid.UUID(value))
+
+
+_RELATED_STATEMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _related_rows_statement(connection: Any, count: int) -> tuple[str, tuple]:
+    """The SQL of ``related_rows()`` for ``count`` keys, and its parameters but the keys.
+
+    Compiling this query takes several times as long as running it, so each
+    database connection compiles it once per number of keys (a page size).
+    """
+    statements = _RELATED_STATEMENTS.setdefault(connection, {})
+    if count not in statements:
+        pk = Resource._meta.pk
+        stand_ins = [uuid.UUID(int=n + 1) for n in range(count)]
+        query = (
+            Resource._base_manager.filter(pk__in=stand_ins)
+            .order_by()
+            .annotate(**_related_rows_annotations())
+            .values_list("pk", *_related_rows_annotations())
+            .query
+        )
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        # The keys are the statement's last parameters (its WHERE comes last).
+        if list(params[-count:]) != [pk.get_db_prep_value(k, connection) for k in stand_ins]:
+            raise RuntimeError("related_rows: the keys are not the statement's last parameters")
+        statements[count] = (sql, tuple(params[:-count]))
+    return statements[count]
+
+
+def _json_datetime(value: str) -> datetime:
+    # SQLite's JSON has the stored UTC time without an offset; PostgreSQL's has one.
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@functools.cache
+def _related_rows_annotations() -> dict[str, Any]:
+    # Every column is JSON, so the rows need no converters (related_rows()).
+    term = {"id": "taxonomyterm__id", "code": "taxonomyterm__code",
+            "name": "taxonomyterm__name", "position": "taxonomyterm__position"}  # fmt: skip
+    check = LinkCheck.objects.filter(url=OuterRef("url"))
+    return {
+        "organization_row": JSONObject(
+            id="organization__id", slug="organization__slug", name="organization__name"
+        ),
+        "kind_row": JSONObject(id="kind__id", code="kind__code", name="kind__name"),
+        "link_row": Subquery(
+            check.values(row=JSONObject(result="result", checked_at="checked_at"))[:1],
+            output_field=models.JSONField(),
+        ),
+        "topic_rows": _json_rows(Resource.topics.through.objects, "resource", **term),
+        "audience_rows": _json_rows(Resource.audiences.through.objects, "resource", **term),
+        "language_rows": _json_rows(
+            Resource.languages.through.objects, "resource",
+            code="language__code", name="language__name",
+        ),
+        "channel_rows": _json_rows(
+            ContactChannel.objects, "resource",
+            id="id", kind="kind", value="value", vanity="vanity",
+            instructions="instructions", keyword="keyword", language="language",
+            position="position",
+        ),
+        "schedule_rows": _json_rows(
+            Schedule.objects, "resource",
+            weekday="weekday", opens_at="opens_at", closes_at="closes_at",
+        ),
+        "area_rows": _json_rows(
+            ServiceArea.objects, "resource",
+            scope="scope", state="state", name="name", postal_code="postal_code",
+        ),
+        "location_rows": _json_rows(
+            Location.objects, "resource",
+            **{field: field for field in _LOCATION_FIELDS},
+        ),
+    }  # fmt: skip
+
+
 class ResourceQuerySet(models.QuerySet):
     def published(self) -> ResourceQuerySet:
         """Resources the public may see."""
@@ -309,6 +428,59 @@ class ResourceQuerySet(models.QuerySet):
             link_status=Subquery(check.values("result")[:1]),
             link_checked_at=Subquery(check.values("checked_at")[:1]),
         )
+
+    def related_rows(self, keys: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+        """Everything the public representation of the resources with these keys
+        shows beyond their own columns, in one query and as plain data.
+
+        Keyed by resource id: ``organization`` and ``kind`` (dicts),
+        ``link_status`` and ``link_checked_at`` (as ``with_link_status()``), and
+        lists of dicts for ``topics``, ``audiences``, ``languages``, ``channels``,
+        ``schedules``, ``service_areas`` and ``locations``, each in its model's
+        order. It is what ``for_listing()`` loads as model instances, at a
+        fraction of the cost: the API renders its pages from it
+        (``directory.serializers``). Keys not found are absent.
+        """
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return {}
+        connection = connections[self.db]
+        sql, params = _related_rows_statement(connection, len(keys))
+        pk = Resource._meta.pk
+        params = [*params, *(pk.get_db_prep_value(key, connection) for key in keys)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        found = {}
+        for key, *columns in rows:
+            decoded = (json.loads(column) if column is not None else None for column in columns)
+            (organization, kind, link, topics, audiences, languages, channels, schedules,
+             areas, locations) = decoded  # fmt: skip
+            for row in (organization, kind, *(channels or ()), *(locations or ())):
+                row["id"] = _uuid_text(row["id"])
+            for term_row in (*(topics or ()), *(audiences or ())):
+                term_row["id"] = _uuid_text(term_row["id"])
+            for schedule in schedules or ():
+                # Wall-clock "HH:MM", from "HH:MM:SS" (as both engines write times).
+                schedule["opens_at"] = schedule["opens_at"][:5]
+                schedule["closes_at"] = schedule["closes_at"][:5]
+            # Each list in its model's Meta.ordering (the order for_listing() gives).
+            found[pk.to_python(key)] = {
+                "organization": organization,
+                "kind": kind,
+                "link_status": link["result"] if link else None,
+                "link_checked_at": _json_datetime(link["checked_at"]) if link else None,
+                "topics": sorted(topics or (), key=_term_order),
+                "audiences": sorted(audiences or (), key=_term_order),
+                "languages": sorted(languages or (), key=lambda row: row["name"]),
+                "channels": sorted(channels or (), key=lambda r: (r["position"], r["kind"])),
+                "schedules": sorted(schedules or (), key=lambda r: (r["weekday"], r["opens_at"])),
+                "service_areas": sorted(
+                    areas or (), key=lambda r: (r["scope"], r["state"], r["name"])
+                ),
+                "locations": sorted(locations or (), key=lambda r: (r["name"], r["city"])),
+            }
+        return found
 
     def for_listing(self) -> ResourceQuerySet:
         """Everything a list of resources shows, in a constant number of queries."""
@@ -778,21 +950,30 @@ class ContactChannel(models.Model):
 
     @property
     def display_value(self) -> str:
-        if self.kind in self.NUMBER_KINDS:
-            return phones.format_number(self.value)
-        return self.value
+        return self.format_value(self.kind, self.value)
 
     @property
     def href(self) -> str:
         """A one-tap link: ``tel:``, ``sms:`` (with the keyword), or the URL."""
-        if self.kind in (self.Kind.PHONE, self.Kind.TTY, self.Kind.VIDEOPHONE):
-            return f"tel:{'+' + self.value if len(self.value) == 11 else self.value}"
-        if self.kind == self.Kind.TEXT:
-            number = "+" + self.value if len(self.value) == 11 else self.value
-            return f"sms:{number}" + (f"?&body={self.keyword}" if self.keyword else "")
-        if self.kind == self.Kind.EMAIL:
-            return f"mailto:{self.value}"
-        return self.value
+        return self.link(self.kind, self.value, self.keyword)
+
+    # Static, so that the API can render channels it read as plain rows
+    # (ResourceQuerySet.related_rows) without making model instances.
+    @classmethod
+    def format_value(cls, kind: str, value: str) -> str:
+        """The value as people read it: numbers formatted, anything else as stored."""
+        return phones.format_number(value) if kind in cls.NUMBER_KINDS else value
+
+    @classmethod
+    def link(cls, kind: str, value: str, keyword: str) -> str:
+        if kind in (cls.Kind.PHONE, cls.Kind.TTY, cls.Kind.VIDEOPHONE):
+            return f"tel:{'+' + value if len(value) == 11 else value}"
+        if kind == cls.Kind.TEXT:
+            number = "+" + value if len(value) == 11 else value
+            return f"sms:{number}" + (f"?&body={keyword}" if keyword else "")
+        if kind == cls.Kind.EMAIL:
+            return f"mailto:{value}"
+        return value
 
 
 class Weekday(models.IntegerChoices):
@@ -884,13 +1065,18 @@ class ServiceArea(models.Model):
         ]
 
     def __str__(self) -> str:
-        if self.scope == self.Scope.NATIONAL:
-            return str(self.Scope.NATIONAL.label)
-        if self.scope == self.Scope.STATE:
-            return self.state
-        if self.scope == self.Scope.ZIP:
-            return f"{self.postal_code} ({self.state})"
-        return f"{self.name}, {self.state}"
+        return self.label(self.scope, self.state, self.name, self.postal_code)
+
+    @classmethod
+    def label(cls, scope: str, state: str, name: str, postal_code: str) -> str:
+        """How an area reads: "Nationwide (US)", "CA", "Alameda, CA", "94110 (CA)"."""
+        if scope == cls.Scope.NATIONAL:
+            return str(cls.Scope.NATIONAL.label)
+        if scope == cls.Scope.STATE:
+            return state
+        if scope == cls.Scope.ZIP:
+            return f"{postal_code} ({state})"
+        return f"{name}, {state}"
 
     def clean(self) -> None:
         self.state = self.state.upper()

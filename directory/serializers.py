@@ -9,6 +9,7 @@ queries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
@@ -26,11 +27,40 @@ from directory.models import (
     Schedule,
     ServiceArea,
     TaxonomyTerm,
+    Weekday,
 )
 
 
 def _absolute(request: Any, path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
+
+
+class _Links:
+    """The absolute links of a page's resources and their organizations, each
+    URL pattern reversed once per page rather than once per object."""
+
+    _KEY = "__key__"  # a valid id and slug, and found in no URL prefix
+
+    def __init__(self, request: Any) -> None:
+        def pattern(name: str, kwarg: str) -> str:
+            return _absolute(request, reverse(name, kwargs={kwarg: self._KEY}))
+
+        self._resource = pattern("resource-detail", "id")
+        self._resource_page = pattern("directory:resource", "slug")
+        self._organization = pattern("organization-detail", "id")
+        self._organization_page = pattern("directory:organization", "slug")
+
+    def resource(self, key: Any) -> str:
+        return self._resource.replace(self._KEY, str(key))
+
+    def resource_page(self, slug: str) -> str:
+        return self._resource_page.replace(self._KEY, slug)
+
+    def organization(self, key: Any) -> str:
+        return self._organization.replace(self._KEY, str(key))
+
+    def organization_page(self, slug: str) -> str:
+        return self._organization_page.replace(self._KEY, slug)
 
 
 class _BlankAsNull:
@@ -183,6 +213,25 @@ class OrganizationSerializer(OrganizationSummarySerializer):
         return _absolute(self.context.get("request"), path)
 
 
+def load_related(resources: Iterable[Resource]) -> None:
+    """Attach what ``resource_representation`` needs beyond each resource's own
+    columns (``ResourceQuerySet.related_rows()``): one query for the lot."""
+    missing = [r for r in resources if not hasattr(r, "related_rows")]
+    if missing:
+        found = Resource.objects.related_rows(r.pk for r in missing)
+        for resource in missing:
+            resource.related_rows = found[resource.pk]
+
+
+class RelatedRowsListSerializer(serializers.ListSerializer):
+    """Loads the related rows of a whole page in one query before rendering it."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        resources = list(data.all() if hasattr(data, "all") else data)
+        load_related(resources)
+        return super().to_representation(resources)
+
+
 class ResourceSerializer(serializers.ModelSerializer):
     """A help resource with everything needed to reach it and to judge whether it fits."""
 
@@ -211,6 +260,7 @@ class ResourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Resource
+        list_serializer_class = RelatedRowsListSerializer
         fields = [
             "id", "url", "html_url", "slug", "name", "alternate_name", "summary",
             "description", "website", "website_check", "email", "organization", "kind",
@@ -236,7 +286,10 @@ class ResourceSerializer(serializers.ModelSerializer):
         }
     )
     def get_website_check(self, obj: Resource) -> dict[str, Any] | None:
-        return _website_check(obj)
+        # Annotated by ResourceQuerySet.with_link_status(); absent means unchecked.
+        return _website_check(
+            getattr(obj, "link_status", None), getattr(obj, "link_checked_at", None)
+        )
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_miles(self, obj: Resource) -> float | None:
@@ -245,10 +298,15 @@ class ResourceSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Resource) -> dict[str, Any]:
         # The declared fields above define (and document) the representation;
-        # this builds the same dict directly, because DRF's generic field
-        # machinery costs several times the queries on a page of 20 nested
-        # resources. tests/directory/test_api.py checks both give the same.
-        return resource_representation(instance, self.context.get("request"))
+        # this builds the same dict directly from one query's plain rows
+        # (ResourceQuerySet.related_rows()), because DRF's generic fields and
+        # Django's prefetching cost several times the time of a page of 20
+        # nested resources. tests/directory/test_api.py checks both give the same.
+        # One _Links for the page: the context is shared by a list's items.
+        links = self.context.get("_links")
+        if links is None:
+            links = self.context["_links"] = _Links(self.context.get("request"))
+        return resource_representation(instance, links)
 
     def generic_representation(self, instance: Resource) -> dict[str, Any]:
         return super().to_representation(instance)
@@ -257,109 +315,84 @@ class ResourceSerializer(serializers.ModelSerializer):
 _DATETIME = serializers.DateTimeField()
 
 
-def _website_check(resource: Resource) -> dict[str, Any] | None:
-    # Annotated by ResourceQuerySet.with_link_status(); absent means unchecked.
-    result = getattr(resource, "link_status", None)
+def _website_check(result: str | None, checked_at: Any) -> dict[str, Any] | None:
+    # None means the website has not been checked.
     if result is None:
         return None
+    return {"result": result, "checked_at": _DATETIME.to_representation(checked_at)}
+
+
+def _term(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "code": row["code"], "name": row["name"]}
+
+
+def _channel(row: dict[str, Any]) -> dict[str, Any]:
     return {
-        "result": result,
-        "checked_at": _DATETIME.to_representation(resource.link_checked_at),
+        "id": row["id"],
+        "kind": row["kind"],
+        "value": row["value"],
+        "display_value": ContactChannel.format_value(row["kind"], row["value"]),
+        "href": ContactChannel.link(row["kind"], row["value"], row["keyword"]),
+        "vanity": row["vanity"],
+        "instructions": row["instructions"],
+        "keyword": row["keyword"],
+        "language": row["language"],
     }
 
 
-def _term(term: TaxonomyTerm) -> dict[str, Any]:
-    return {"id": str(term.id), "code": term.code, "name": term.name}
-
-
-def _channel(channel: ContactChannel) -> dict[str, Any]:
+def _schedule(row: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": str(channel.id),
-        "kind": channel.kind,
-        "value": channel.value,
-        "display_value": channel.display_value,
-        "href": channel.href,
-        "vanity": channel.vanity,
-        "instructions": channel.instructions,
-        "keyword": channel.keyword,
-        "language": channel.language_id,
+        "weekday": row["weekday"],
+        "weekday_name": str(Weekday(row["weekday"]).label),
+        "opens_at": row["opens_at"],
+        "closes_at": row["closes_at"],
     }
 
 
-def _location(location: Location) -> dict[str, Any]:
-    return {
-        "id": str(location.id),
-        "name": location.name,
-        "address_1": location.address_1,
-        "address_2": location.address_2,
-        "city": location.city,
-        "state": location.state,
-        "postal_code": location.postal_code,
-        "country": location.country,
-        "latitude": location.latitude,
-        "longitude": location.longitude,
-        "accessibility": location.accessibility,
-        "transportation": location.transportation,
-    }
+def _service_area(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "label": ServiceArea.label(**row)}
 
 
-def resource_representation(resource: Resource, request: Any) -> dict[str, Any]:
+def resource_representation(resource: Resource, links: _Links) -> dict[str, Any]:
     """What ``ResourceSerializer`` declares, built without per-field overhead."""
-    organization = resource.organization
+    load_related([resource])
+    related = resource.related_rows
+    organization = related["organization"]
     distance = getattr(resource, "distance_miles", None)
     return {
         "id": str(resource.id),
-        "url": _absolute(request, reverse("resource-detail", kwargs={"id": resource.pk})),
-        "html_url": _absolute(request, resource.get_absolute_url()),
+        "url": links.resource(resource.pk),
+        "html_url": links.resource_page(resource.slug),
         "slug": resource.slug,
         "name": resource.name,
         "alternate_name": resource.alternate_name,
         "summary": resource.summary,
         "description": resource.description,
         "website": resource.url or None,
-        "website_check": _website_check(resource),
+        "website_check": _website_check(related["link_status"], related["link_checked_at"]),
         "email": resource.email or None,
         "organization": {
-            "id": str(organization.id),
-            "url": _absolute(
-                request, reverse("organization-detail", kwargs={"id": organization.pk})
-            ),
-            "html_url": _absolute(request, organization.get_absolute_url()),
-            "slug": organization.slug,
-            "name": organization.name,
+            "id": organization["id"],
+            "url": links.organization(organization["id"]),
+            "html_url": links.organization_page(organization["slug"]),
+            "slug": organization["slug"],
+            "name": organization["name"],
         },
-        "kind": _term(resource.kind),
-        "topics": [_term(t) for t in resource.topics.all()],
-        "audiences": [_term(t) for t in resource.audiences.all()],
+        "kind": related["kind"],
+        "topics": [_term(row) for row in related["topics"]],
+        "audiences": [_term(row) for row in related["audiences"]],
         "urgency": resource.urgency,
         "cost": resource.cost,
-        "languages": [{"code": lang.code, "name": lang.name} for lang in resource.languages.all()],
-        "channels": [_channel(c) for c in resource.channels.all()],
+        "languages": related["languages"],
+        "channels": [_channel(row) for row in related["channels"]],
         "hours": {
             "open_24_7": resource.open_24_7,
             "time_zone": resource.time_zone,
             "notes": resource.hours_notes,
-            "weekly": [
-                {
-                    "weekday": row.weekday,
-                    "weekday_name": row.weekday_name,
-                    "opens_at": f"{row.opens_at:%H:%M}",
-                    "closes_at": f"{row.closes_at:%H:%M}",
-                }
-                for row in resource.schedules.all()
-            ],
+            "weekly": [_schedule(row) for row in related["schedules"]],
         },
-        "service_areas": [
-            {
-                "scope": area.scope,
-                "state": area.state,
-                "name": area.name,
-                "postal_code": area.postal_code,
-                "label": str(area),
-            }
-            for area in resource.service_areas.all()
-        ],
-        "locations": [_location(location) for location in resource.locations.all()],
+        "service_areas": [_service_area(row) for row in related["service_areas"]],
+        "locations": related["locations"],
         "eligibility": resource.eligibility,
         "fees": resource.fees,
         "application_process": resource.application_process,
@@ -388,6 +421,7 @@ class ResourceChangeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Resource
+        list_serializer_class = RelatedRowsListSerializer
         fields = ["id", "status", "updated_at", "resource"]
 
     @extend_schema_field(serializers.ChoiceField(choices=["published", "removed"]))

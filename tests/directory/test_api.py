@@ -14,6 +14,8 @@ from directory.models import PublicationStatus, Resource, Taxonomy
 from tests.factories import (
     AudienceFactory,
     ContactChannelFactory,
+    LanguageFactory,
+    LinkCheckFactory,
     LocationFactory,
     OrganizationFactory,
     ResourceFactory,
@@ -108,27 +110,43 @@ def test_resource_representation_carries_every_public_part(api, curator):
 
 
 def test_the_fast_representation_equals_the_declared_serializer(rf, curator):
+    """The API renders from one query's plain rows (related_rows); the declared
+    fields, read from model instances, must say exactly the same."""
     from directory.serializers import ResourceSerializer
 
     resource = ResourceFactory(
         url="https://example.org",
         email="a@example.org",
         last_verified_on=datetime.date.today(),
-        topics=[TopicFactory()],
+        topics=[TopicFactory(position=2, name="B"), TopicFactory(position=1, name="Z")],
         audiences=[AudienceFactory()],
         minimum_age=12,
     )
+    resource.languages.set([LanguageFactory(code="es", name="Spanish"), LanguageFactory()])
+    LinkCheckFactory(url="https://example.org", result="moved", status_code=301)
     ContactChannelFactory(resource=resource, kind="text", value="741741", keyword="HOME")
-    ContactChannelFactory(resource=resource, instructions="Press 1", language=None)
+    ContactChannelFactory(resource=resource, instructions="Press 1", language=None, position=0)
+    ContactChannelFactory(resource=resource, kind="chat", value="https://example.org/chat")
     ScheduleFactory(resource=resource, weekday=4, opens_at="20:00", closes_at="02:00")
+    ScheduleFactory(resource=resource, weekday=1, opens_at="09:30", closes_at="17:00")
     ServiceAreaFactory(resource=resource, scope="county", state="CA", name="Alameda")
-    LocationFactory(resource=resource)
+    ServiceAreaFactory(resource=resource, scope="national", state="")
+    ServiceAreaFactory(resource=resource, scope="zip", state="CA", postal_code="94110")
+    LocationFactory(resource=resource, name="B", latitude=37.7749295, longitude=-122.4194155)
+    LocationFactory(resource=resource, name="A")
     bare = ResourceFactory(url="", email="")
     request = rf.get("/api/v1/resources/")
-    for obj in Resource.objects.for_listing().prefetch_related("locations"):
+    objects = Resource.objects.for_listing().with_link_status().prefetch_related("locations")
+    for obj in objects:
         serializer = ResourceSerializer(context={"request": request})
         fast = serializer.to_representation(obj)
         assert fast == dict(serializer.generic_representation(obj))
+    first = ResourceSerializer(objects.get(pk=resource.pk), context={"request": request}).data
+    assert first["website_check"]["result"] == "moved"
+    assert [t["name"] for t in first["topics"]] == ["Z", "B"]
+    assert [row["weekday"] for row in first["hours"]["weekly"]] == [1, 4]
+    assert [loc["name"] for loc in first["locations"]] == ["A", "B"]
+    assert first["locations"][1]["latitude"] == 37.7749295
     assert bare.url == ""
 
 
@@ -142,20 +160,20 @@ def test_list_query_count_is_constant_however_many_resources(api, django_assert_
             LocationFactory(resource=resource)
 
     make(2)
-    # count, page (with organization and kind joined), then one prefetch each
-    # for topics, audiences, languages, channels, schedules, service areas
-    # and locations.
-    with django_assert_num_queries(9):
+    # count, page, then one query for every resource's organization, kind,
+    # website check, topics, audiences, languages, channels, schedules,
+    # service areas and locations.
+    with django_assert_num_queries(3):
         assert api.get("/api/v1/resources/").status_code == 200
     make(8)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(3):
         assert len(api.get("/api/v1/resources/", {"page": 1, "x": 1}).json()["results"]) == 10
 
 
 def test_detail_query_count(api, django_assert_num_queries):
     resource = ResourceFactory()
-    # the resource (organization and kind joined) and its seven prefetches.
-    with django_assert_num_queries(8):
+    # the resource, and one query for everything related to it.
+    with django_assert_num_queries(2):
         assert api.get(f"/api/v1/resources/{resource.slug}/").status_code == 200
 
 
@@ -412,10 +430,10 @@ def test_suggest_validates_its_parameters(api, params, field):
 
 
 def test_search_list_facets_and_suggest_query_counts(api, seeded, django_assert_num_queries):
-    # count (bounded), page, seven prefetches; search knowledge is cached
-    # after the first request.
+    # count (bounded), page, related rows; search knowledge is cached after
+    # the first request.
     api.get("/api/v1/resources/", {"q": "crisis", "x": 0})
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(3):
         api.get("/api/v1/resources/", {"q": "crisis"})
     # the bounded count, then the index tags of every group and the names of
     # the taxonomy terms and languages that occur.
