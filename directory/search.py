@@ -67,7 +67,7 @@ import time
 import unicodedata
 import uuid
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -695,15 +695,10 @@ class _Engine:
     def has_tags(self, tags: list[str]) -> Expression:
         raise NotImplementedError
 
-    def count_tags(
-        self, matches: models.QuerySet, limit: int, prefixes: Collection[str]
-    ) -> tuple[Counter[str], int]:
-        """How often each tag with one of ``prefixes`` occurs in the first
-        ``limit`` + 1 rows of ``matches``.
+    def count_tags(self, matches: models.QuerySet, limit: int) -> tuple[Counter[str], int]:
+        """How often each tag occurs in the first ``limit`` + 1 rows of ``matches``.
 
-        Returns the counts and the number of rows read. Only the facet groups'
-        prefixes are asked for: every row also has area and place tags, which
-        are many times as numerous and would be counted for nothing.
+        Returns the counts and the number of rows read.
         """
         counts: Counter[str] = Counter()
         rows = 0
@@ -711,14 +706,11 @@ class _Engine:
             : limit + 1
         ]:
             rows += 1
-            counts.update(self.split_tags(tags, prefixes))
+            counts.update(self.split_tags(tags))
         return counts, rows
 
-    def split_tags(self, value: Any, prefixes: Collection[str] | None = None) -> list[str]:
-        """The tags of an index row (``tags_of()``): all, or those with ``prefixes``."""
-        if prefixes is None:
-            return list(value or ())
-        return [tag_ for tag_ in value or () if tag_.partition(":")[0] in prefixes]
+    def split_tags(self, value: Any) -> list[str]:
+        return list(value or ())
 
     def word_exists(self, word: str, using: str) -> bool:
         """Whether a published resource's document contains ``word`` (one indexed lookup)."""
@@ -1267,9 +1259,7 @@ class _PostgresEngine(_Engine):
         # a correlated subquery refers to it with OuterRef.
         return Col(alias, ResourceSearchDocument._meta.pk, output_field=models.UUIDField())
 
-    def count_tags(
-        self, matches: models.QuerySet, limit: int, prefixes: Collection[str]
-    ) -> tuple[Counter[str], int]:
+    def count_tags(self, matches: models.QuerySet, limit: int) -> tuple[Counter[str], int]:
         # Counted in the database: only one row per tag comes back.
         from django.core.exceptions import EmptyResultSet
 
@@ -1281,9 +1271,9 @@ class _PostgresEngine(_Engine):
         with connections[matches.db].cursor() as cursor:
             cursor.execute(
                 f"WITH m AS MATERIALIZED ({sql}) SELECT t.tag, count(*) FROM m,"
-                " unnest(m._tags) AS t(tag) WHERE split_part(t.tag, ':', 1) = ANY(%s)"
-                " GROUP BY t.tag UNION ALL SELECT NULL, count(*) FROM m",
-                (*params, list(prefixes)),
+                " unnest(m._tags) AS t(tag) GROUP BY t.tag"
+                " UNION ALL SELECT NULL, count(*) FROM m",
+                params,
             )
             found = cursor.fetchall()
         counts = Counter({tag: n for tag, n in found if tag is not None})
@@ -1594,13 +1584,8 @@ class _SQLiteEngine(_Engine):
             self.index_key().asc(),
         ]
 
-    def split_tags(self, value: Any, prefixes: Collection[str] | None = None) -> list[str]:
-        tokens = (value or "").split()
-        if prefixes is not None:
-            # Compared still encoded: decoding every area and place token costs more.
-            wanted = tuple(self.tag_token(f"{prefix}:")[:-1] for prefix in prefixes)
-            tokens = [token for token in tokens if token.startswith(wanted)]
-        return [self.token_tag(token) for token in tokens]
+    def split_tags(self, value: Any) -> list[str]:
+        return [self.token_tag(token) for token in (value or "").split()]
 
     def rank(self, parsed: ParsedQuery) -> Expression:
         # bm25 is lower for better matches; negated so both engines sort descending.
@@ -2100,8 +2085,7 @@ def facets(
         return {}
     engine = _engine(queryset.db)
     matches = counted(_joined(queryset))
-    prefixes = {TAG_PREFIXES[g]: g for g in wanted}
-    counts, read = engine.count_tags(matches, FACET_SAMPLE, prefixes)
+    counts, read = engine.count_tags(matches, FACET_SAMPLE)
     exact, scale = True, 1.0
     if read > FACET_SAMPLE:
         exact = False
@@ -2109,6 +2093,7 @@ def facets(
         scale = max(1.0, (estimate or read) / read)
 
     by_group: dict[str, dict[str, int]] = {g: {} for g in wanted}
+    prefixes = {TAG_PREFIXES[g]: g for g in wanted}
     for tag_, n in counts.items():
         prefix, _, value = tag_.partition(":")
         if prefix in prefixes:
