@@ -5,7 +5,8 @@ requests per second and p50/p99 latency, next to a bare Django view that
 returns a fixed JSON body on the same server (``config.bench_wsgi``), so
 the ratio shows what the API costs over the framework itself. Each scenario
 runs twice: uncached (``ALLY_API_RESPONSE_CACHE=0``) and with the response
-cache warm.
+cache warm, each after a few warm-up requests per worker (steady use, not a
+worker's first request).
 
 The load comes from ``wrk`` (``apt-get install wrk``) when it is installed,
 else from a bounded Python load generator; both talk to 127.0.0.1 only. The
@@ -93,9 +94,11 @@ class Command(BaseCommand):
         for cached in (False, True):
             with self._server(options, cached=cached):
                 for name, path in scenarios:
-                    if cached:  # warm each worker's cache (and the shared one)
-                        for _ in range(options["workers"] * 4):
-                            _get(options["port"], path)
+                    # Warm up each worker as steady use has: its database
+                    # connection, the search vocabulary and compiled statements
+                    # it keeps, and (when cached) the stored response.
+                    for _ in range(options["workers"] * 4):
+                        _get(options["port"], path)
                     results[(name, cached)] = self._load(options, path)
         self._report(scenarios, results)
 
