@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -215,12 +216,15 @@ class OrganizationSerializer(OrganizationSummarySerializer):
 
 def load_related(resources: Iterable[Resource]) -> None:
     """Attach what ``resource_representation`` needs beyond each resource's own
-    columns (``ResourceQuerySet.related_rows()``): one query for the lot."""
+    columns (``ResourceQuerySet.related_rows()``): one query for the lot.
+
+    A resource deleted since it was read gets None.
+    """
     missing = [r for r in resources if not hasattr(r, "related_rows")]
     if missing:
         found = Resource.objects.related_rows(r.pk for r in missing)
         for resource in missing:
-            resource.related_rows = found[resource.pk]
+            resource.related_rows = found.get(resource.pk)
 
 
 class RelatedRowsListSerializer(serializers.ListSerializer):
@@ -229,7 +233,8 @@ class RelatedRowsListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         resources = list(data.all() if hasattr(data, "all") else data)
         load_related(resources)
-        return super().to_representation(resources)
+        # A listing deleted between the page's query and this one is left out.
+        return super().to_representation([r for r in resources if r.related_rows is not None])
 
 
 class ResourceSerializer(serializers.ModelSerializer):
@@ -357,6 +362,8 @@ def resource_representation(resource: Resource, links: _Links) -> dict[str, Any]
     """What ``ResourceSerializer`` declares, built without per-field overhead."""
     load_related([resource])
     related = resource.related_rows
+    if related is None:  # deleted since it was read
+        raise Http404
     organization = related["organization"]
     distance = getattr(resource, "distance_miles", None)
     return {

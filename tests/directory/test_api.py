@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 from functools import partial
 
 import pytest
@@ -148,6 +149,31 @@ def test_the_fast_representation_equals_the_declared_serializer(rf, curator):
     assert [loc["name"] for loc in first["locations"]] == ["A", "B"]
     assert first["locations"][1]["latitude"] == 37.7749295
     assert bare.url == ""
+
+
+def test_related_rows_answer_for_the_keys_asked_whatever_their_number():
+    first, second, third = (ResourceFactory(topics=[TopicFactory()]) for _ in range(3))
+    ContactChannelFactory(resource=second, kind="text", value="741741")
+    # Statements are compiled once per number of keys: reuse one with other keys.
+    assert set(Resource.objects.related_rows([first.pk])) == {first.pk}
+    rows = Resource.objects.related_rows([third.pk, second.pk, third.pk])
+    assert set(rows) == {second.pk, third.pk}
+    assert [c["value"] for c in rows[second.pk]["channels"]] == ["741741"]
+    assert rows[third.pk]["channels"] == []
+    assert Resource.objects.related_rows([second.pk])[second.pk] == rows[second.pk]
+    assert Resource.objects.related_rows([uuid.uuid4()]) == {}
+    assert Resource.objects.related_rows([]) == {}
+
+
+def test_a_listing_deleted_while_its_page_is_read_is_left_out(rf):
+    from directory.serializers import ResourceSerializer
+
+    kept, deleted = ResourceFactory(name="A kept"), ResourceFactory(name="B deleted")
+    page = list(Resource.objects.filter(pk__in=[kept.pk, deleted.pk]).order_by("name"))
+    Resource.objects.filter(pk=deleted.pk).delete()
+    context = {"request": rf.get("/api/v1/resources/")}
+    data = ResourceSerializer(page, many=True, context=context).data
+    assert [item["id"] for item in data] == [str(kept.pk)]
 
 
 def test_list_query_count_is_constant_however_many_resources(api, django_assert_num_queries):
