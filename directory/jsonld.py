@@ -2,7 +2,7 @@
 
 A resource is a schema.org ``Service``; each way to reach it is a
 ``ServiceChannel`` (phone, SMS or URL). Built from the prefetched relations of
-``Resource.objects.for_listing()``, so it costs no extra query.
+``Resource.objects.for_detail()``, so it costs no extra query.
 """
 
 from __future__ import annotations

@@ -437,7 +437,7 @@ class ResourceQuerySet(models.QuerySet):
         ``link_status`` and ``link_checked_at`` (as ``with_link_status()``), and
         lists of dicts for ``topics``, ``audiences``, ``languages``, ``channels``,
         ``schedules``, ``service_areas`` and ``locations``, each in its model's
-        order. It is what ``for_listing()`` loads as model instances, at a
+        order. It is what ``for_detail()`` loads as model instances, at a
         fraction of the cost: the API renders its pages from it
         (``directory.serializers``). Keys not found are absent.
         """
@@ -464,7 +464,7 @@ class ResourceQuerySet(models.QuerySet):
                 # Wall-clock "HH:MM", from "HH:MM:SS" (as both engines write times).
                 schedule["opens_at"] = schedule["opens_at"][:5]
                 schedule["closes_at"] = schedule["closes_at"][:5]
-            # Each list in its model's Meta.ordering (the order for_listing() gives).
+            # Each list in its model's Meta.ordering (the order for_detail() gives).
             found[pk.to_python(key)] = {
                 "organization": organization,
                 "kind": kind,
@@ -483,9 +483,17 @@ class ResourceQuerySet(models.QuerySet):
         return found
 
     def for_listing(self) -> ResourceQuerySet:
-        """Everything a list of resources shows, in a constant number of queries."""
+        """What a list of resources shows (``directory/_card.html``: organization,
+        kind, languages, ways to reach it, opening hours), in four queries."""
         return self.select_related("organization", "kind").prefetch_related(
-            "topics", "audiences", "languages", "channels", "schedules", "service_areas"
+            "languages", "channels", "schedules"
+        )
+
+    def for_detail(self) -> ResourceQuerySet:
+        """What a resource's own page shows: its card, and its topics, audiences,
+        service areas and locations (also in its JSON-LD)."""
+        return self.for_listing().prefetch_related(
+            "topics", "audiences", "service_areas", "locations"
         )
 
     def most_urgent_first(self) -> ResourceQuerySet:

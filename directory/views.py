@@ -105,10 +105,7 @@ def audience_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def resource_detail(request: HttpRequest, slug: str) -> HttpResponse:
     resource = get_object_or_404(
-        Resource.objects.published()
-        .for_listing()
-        .with_guide_mentions()
-        .prefetch_related("locations"),
+        Resource.objects.published().for_detail().with_guide_mentions(),
         slug=slug,
     )
     # A bare counter (no visitor data) that puts popular listings first in the verification queue.

@@ -137,7 +137,7 @@ def test_the_fast_representation_equals_the_declared_serializer(rf, curator):
     LocationFactory(resource=resource, name="A")
     bare = ResourceFactory(url="", email="")
     request = rf.get("/api/v1/resources/")
-    objects = Resource.objects.for_listing().with_link_status().prefetch_related("locations")
+    objects = Resource.objects.for_detail().with_link_status()
     for obj in objects:
         serializer = ResourceSerializer(context={"request": request})
         fast = serializer.to_representation(obj)

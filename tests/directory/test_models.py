@@ -13,6 +13,7 @@ from tests.factories import (
     LocationFactory,
     OrganizationFactory,
     ResourceFactory,
+    ScheduleFactory,
     ServiceAreaFactory,
     TopicFactory,
 )
@@ -119,16 +120,30 @@ def test_time_zone_must_be_an_iana_name():
         resource.full_clean()
 
 
-def test_for_listing_loads_a_page_of_resources_in_constant_queries(django_assert_num_queries):
+def test_for_listing_loads_what_a_card_shows_in_constant_queries(django_assert_num_queries):
     for _ in range(5):
         resource = ResourceFactory()
         ContactChannelFactory(resource=resource)
-        ServiceAreaFactory(resource=resource)
-    # 1 resources (+organization, kind) + topics, audiences, languages,
-    # channels, schedules, service areas.
-    with django_assert_num_queries(7):
+        ScheduleFactory(resource=resource)
+    # 1 resources (+organization, kind) + languages, channels, schedules.
+    with django_assert_num_queries(4):
         for resource in Resource.objects.for_listing():
             list(resource.channels.all())
-            list(resource.topics.all())
-            list(resource.service_areas.all())
+            list(resource.schedules.all())
+            list(resource.languages.all())
             assert resource.organization.name and resource.kind.name
+
+
+def test_for_detail_loads_a_resource_page_in_constant_queries(django_assert_num_queries):
+    for _ in range(3):
+        resource = ResourceFactory(topics=[TopicFactory()])
+        ServiceAreaFactory(resource=resource)
+        LocationFactory(resource=resource)
+    # The card's four, then topics, audiences, service areas and locations.
+    with django_assert_num_queries(8):
+        for resource in Resource.objects.for_detail():
+            list(resource.channels.all())
+            list(resource.topics.all())
+            list(resource.audiences.all())
+            list(resource.service_areas.all())
+            list(resource.locations.all())

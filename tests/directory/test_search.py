@@ -372,8 +372,8 @@ def test_listing_a_page_of_results_with_everything_shown_is_constant(
     seeded, django_assert_num_queries
 ):
     search.parse_query("warm up the caches")
-    # 1 page + 6 prefetches (topics, audiences, languages, channels, schedules, areas).
-    with django_assert_num_queries(7):
+    # 1 page + 3 prefetches (languages, channels, schedules).
+    with django_assert_num_queries(4):
         page = list(Resource.objects.published().for_listing().search("crisis")[:20])
     assert len(page) > 3
 

@@ -182,21 +182,20 @@ def test_search_page_runs_a_constant_number_of_queries(client, db, django_assert
     client.get(url)  # search vocabulary and synonyms are cached after the first search
     # 1. count (bounded), 2. facet tags, 3. names of the taxonomy terms that
     # occur (no languages occur here, so no names to look up), 4. the page of
-    # results, 5-10. its topics, audiences, languages, channels, schedules,
-    # service areas
-    with django_assert_num_queries(10):
+    # results, 5-7. its languages, channels and schedules (what a card shows)
+    with django_assert_num_queries(7):
         assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize(
     ("query", "queries"),
     [
-        # The 10 above, plus one: a chosen group is counted over the results
+        # The 7 above, plus one: a chosen group is counted over the results
         # without its own filter (its tags only; urgency names need no query).
-        ("?urgency=crisis", 11),
+        ("?urgency=crisis", 8),
         # ...plus the chosen kind, looked up when validating the filters of
         # the page and of the urgency counts, and the kind group's own count.
-        ("?urgency=crisis&kind=crisis-line", 14),
+        ("?urgency=crisis&kind=crisis-line", 11),
     ],
 )
 def test_choosing_facets_costs_no_extra_facet_queries(

@@ -261,8 +261,8 @@ def test_resource_page_runs_a_constant_number_of_queries(client, db, django_asse
         ContactChannelFactory(resource=resource)
         ScheduleFactory(resource=resource, weekday=3)
     # 1. the resource with its organization and kind
-    # 2-7. its topics, audiences, languages, channels, schedules, service areas
-    # 8-10. guide sections, tips and references that mention it, 11. its locations
+    # 2-8. its languages, channels, schedules, topics, audiences, service areas
+    # and locations, 9-11. guide sections, tips and references that mention it
     # 12. the view count (curators' verification queue is sorted by traffic)
     # 13. related resources with their kind
     with django_assert_num_queries(13):
@@ -293,8 +293,8 @@ def test_organization_page_runs_a_constant_number_of_queries(
         full_resource(organization=organization)
     # 1. the organization
     # 2. its published resources with organization and kind
-    # 3-8. their topics, audiences, languages, channels, schedules, service areas
-    with django_assert_num_queries(8):
+    # 3-5. their languages, channels and schedules (what a card shows)
+    with django_assert_num_queries(5):
         assert client.get(organization.get_absolute_url()).status_code == 200
 
 
@@ -324,8 +324,8 @@ def test_topic_page_runs_a_constant_number_of_queries(client, db, django_assert_
         full_resource()
     # 1. the term with its taxonomy
     # 2. published resources on the topic with organization and kind
-    # 3-8. their topics, audiences, languages, channels, schedules, service areas
-    with django_assert_num_queries(8):
+    # 3-5. their languages, channels and schedules (what a card shows)
+    with django_assert_num_queries(5):
         assert client.get(reverse("directory:topic", args=["depression"])).status_code == 200
 
 
