@@ -248,14 +248,11 @@ def _json_rows(queryset: models.QuerySet, key: str, **fields: Any) -> Subquery:
     )
 
 
-_LOCATION_FIELDS = (
-    "id", "name", "address_1", "address_2", "city", "state", "postal_code", "country",
-    "latitude", "longitude", "accessibility", "transportation",
-)  # fmt: skip
-
-
-def _term_order(row: dict[str, Any]) -> tuple[int, str]:
-    return row["position"], row["name"]
+def _in_model_order(rows: list[dict[str, Any]] | None, model: type[models.Model]) -> list:
+    """``rows`` sorted as ``model``'s ``Meta.ordering`` sorts them (by the fields
+    they carry: a relation's terms all share one taxonomy)."""
+    fields = [field for field in model._meta.ordering if "__" not in field]
+    return sorted(rows or (), key=lambda row: tuple(row[field] for field in fields))
 
 
 def _uuid_text(value: str) -> str:
@@ -276,11 +273,12 @@ def _related_rows_statement(connection: Any, count: int) -> tuple[str, tuple]:
     if count not in statements:
         pk = Resource._meta.pk
         stand_ins = [uuid.UUID(int=n + 1) for n in range(count)]
+        annotations = _related_rows_annotations()
         query = (
             Resource._base_manager.filter(pk__in=stand_ins)
             .order_by()
-            .annotate(**_related_rows_annotations())
-            .values_list("pk", *_related_rows_annotations())
+            .annotate(**annotations)
+            .values_list("pk", *annotations)
             .query
         )
         sql, params = query.get_compiler(connection=connection).as_sql()
@@ -334,7 +332,7 @@ def _related_rows_annotations() -> dict[str, Any]:
         ),
         "location_rows": _json_rows(
             Location.objects, "resource",
-            **{field: field for field in _LOCATION_FIELDS},
+            **{field: field for field in Location.PUBLIC_FIELDS},
         ),
     }  # fmt: skip
 
@@ -470,15 +468,13 @@ class ResourceQuerySet(models.QuerySet):
                 "kind": kind,
                 "link_status": link["result"] if link else None,
                 "link_checked_at": _json_datetime(link["checked_at"]) if link else None,
-                "topics": sorted(topics or (), key=_term_order),
-                "audiences": sorted(audiences or (), key=_term_order),
-                "languages": sorted(languages or (), key=lambda row: row["name"]),
-                "channels": sorted(channels or (), key=lambda r: (r["position"], r["kind"])),
-                "schedules": sorted(schedules or (), key=lambda r: (r["weekday"], r["opens_at"])),
-                "service_areas": sorted(
-                    areas or (), key=lambda r: (r["scope"], r["state"], r["name"])
-                ),
-                "locations": sorted(locations or (), key=lambda r: (r["name"], r["city"])),
+                "topics": _in_model_order(topics, TaxonomyTerm),
+                "audiences": _in_model_order(audiences, TaxonomyTerm),
+                "languages": _in_model_order(languages, Language),
+                "channels": _in_model_order(channels, ContactChannel),
+                "schedules": _in_model_order(schedules, Schedule),
+                "service_areas": _in_model_order(areas, ServiceArea),
+                "locations": _in_model_order(locations, Location),
             }
         return found
 
@@ -1023,9 +1019,13 @@ class Schedule(models.Model):
 
     @property
     def weekday_name(self) -> str:
+        return self.day_name(self.weekday)
+
+    @staticmethod
+    def day_name(weekday: int) -> str:
         # Not get_weekday_display(): Django rebuilds and translates the whole
         # choices dict on each call, which a page of API results does ~150 times.
-        return str(Weekday(self.weekday).label)
+        return str(Weekday(weekday).label)
 
 
 class AreaScope(models.TextChoices):
@@ -1113,6 +1113,12 @@ class LocationQuerySet(models.QuerySet):
 
 class Location(models.Model):
     """A physical place where a resource is offered (HSDS ``location`` + ``address``)."""
+
+    # What the public API shows of a location (serializers, related_rows).
+    PUBLIC_FIELDS = (
+        "id", "name", "address_1", "address_2", "city", "state", "postal_code", "country",
+        "latitude", "longitude", "accessibility", "transportation",
+    )  # fmt: skip
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="locations")

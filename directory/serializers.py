@@ -28,7 +28,6 @@ from directory.models import (
     Schedule,
     ServiceArea,
     TaxonomyTerm,
-    Weekday,
 )
 
 
@@ -172,10 +171,7 @@ class ServiceAreaSerializer(serializers.ModelSerializer):
 class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
-        fields = [
-            "id", "name", "address_1", "address_2", "city", "state", "postal_code", "country",
-            "latitude", "longitude", "accessibility", "transportation",
-        ]  # fmt: skip
+        fields = list(Location.PUBLIC_FIELDS)
 
 
 class OrganizationSummarySerializer(serializers.ModelSerializer):
@@ -348,7 +344,7 @@ def _channel(row: dict[str, Any]) -> dict[str, Any]:
 def _schedule(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "weekday": row["weekday"],
-        "weekday_name": str(Weekday(row["weekday"]).label),
+        "weekday_name": Schedule.day_name(row["weekday"]),
         "opens_at": row["opens_at"],
         "closes_at": row["closes_at"],
     }
