@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
-from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
@@ -628,21 +628,17 @@ class ResourceQuerySet(models.QuerySet):
         # The distance is computed from the index row's key, so that ordering
         # by it can happen before the resources are joined (see search).
         candidates = candidates.annotate(_place_key=search.resource_key(candidates))
+        # Only resources with a location in the radius have a distance; the
+        # rest (national, state-wide…) have None and sort after them.
         nearest = (
-            Location.objects.filter(resource=OuterRef("_place_key"), latitude__isnull=False)
-            .annotate(distance=places.distance_expression(place))
+            Location.objects.within(place, radius_miles)
+            .filter(resource=OuterRef("_place_key"))
             .order_by("distance")
             .values("distance")[:1]
         )
         serves = Q(search.has_tags(serving, using=self.db)) | Q(_place_key__in=nearby_ids)
         return candidates.filter(serves).annotate(
-            # Only resources with a location in the radius have a distance to
-            # look up; the rest (national, state-wide…) sort after them.
-            distance_miles=Case(
-                When(_place_key__in=nearby_ids, then=Subquery(nearest)),
-                default=None,
-                output_field=models.FloatField(),
-            )
+            distance_miles=Subquery(nearest, output_field=models.FloatField())
         )
 
 
@@ -1101,14 +1097,20 @@ class ServiceArea(models.Model):
 class LocationQuerySet(models.QuerySet):
     def within(self, place: places.Place, radius_miles: float) -> LocationQuerySet:
         """Locations at most ``radius_miles`` from ``place``, with their ``distance``,
-        unordered. The bounding box comes first, so the coordinates index serves it."""
+        unordered. The bounding box comes first, so the coordinates index serves it.
+
+        The query remembers the circle (``query.within``, kept by its clones
+        and subqueries): a test "key in these locations" is then recognizable
+        where its answer is known (``search.order_by_distance``)."""
         min_lat, max_lat, min_lon, max_lon = places.bounding_box(place, radius_miles)
-        return (
+        located = (
             self.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
             .annotate(distance=places.distance_expression(place))
             .filter(distance__lte=radius_miles)
             .order_by()
         )
+        located.query.within = (place, radius_miles)
+        return located
 
 
 class Location(models.Model):

@@ -315,6 +315,8 @@ def test_near_combines_with_search_and_other_filters(areas):
     Resource.objects.filter(slug__in=["national", "ca-state"]).update(summary="Grief line.")
 
     assert slugs({"near": "10001", "q": "grief"}) == {"national"}
+    by_distance = filtered({"near": "10001", "q": "grief", "ordering": "distance"})
+    assert [r.slug for r in by_distance] == ["national"]
 
 
 def by_distance_with_more_national(monkeypatch, *, window: int) -> ResourceFilterSet:
@@ -362,6 +364,32 @@ def test_distance_order_pages_agree_with_the_whole_list(areas, monkeypatch):
     assert paged == whole
     assert [r.slug for r in filterset.qs[1:2]] == whole[1:2]
     assert [r.slug for r in filterset.qs[7:20]] == whole[7:]
+
+
+@pytest.mark.parametrize("walk", [1, 4, 10_000])
+def test_distance_window_is_the_same_whether_walked_by_name_or_sorted(areas, monkeypatch, walk):
+    # SQLite takes the others' first names by walking a name index over
+    # them, and sorts them instead when its first NAME_WALK entries hold
+    # too few (1 and 4: the walk falls short; 10 000: it finds them all).
+    from directory import search
+
+    monkeypatch.setattr(search._SQLiteEngine, "NAME_WALK", walk)
+    for n in range(2):  # a tie in name, broken by key as on the resource table
+        twin = ResourceFactory(slug=f"twin-{n}", name="Same name")
+        ServiceAreaFactory(resource=twin, scope=AreaScope.NATIONAL)
+    filterset = by_distance_with_more_national(monkeypatch, window=6)
+    others = list(
+        Resource.objects.filter(
+            slug__in=["national", "ny-state", "zip-10001", "kings-county", "twin-0", "twin-1"]
+            + [f"national-{n}" for n in range(4)]
+        )
+        .order_by("name", "pk")
+        .values_list("slug", flat=True)
+    )
+
+    assert [r.slug for r in filterset.qs] == ["midtown-clinic", "newark-clinic", *others[:6]]
+    assert [r.slug for r in filterset.qs[:4]] == ["midtown-clinic", "newark-clinic", *others[:2]]
+    assert search.count_results(filterset.qs).value == 12
 
 
 def test_distance_pages_read_the_nearest_matches_with_ties_ordered_by_name(areas):

@@ -285,7 +285,8 @@ def test_an_index_older_than_the_published_tag_is_rebuilt_after_migrate(seeded):
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps names by rowid")
 def test_an_index_older_than_the_names_by_rowid_is_rebuilt_after_migrate(seeded):
     engine = search._engine("default")
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # the layout before names (and their index)
+        cursor.execute(f"DROP INDEX {engine.rowids}_name")
         cursor.execute(f"ALTER TABLE {engine.rowids} DROP COLUMN name")
 
     search.install_index()  # what post_migrate runs
@@ -296,6 +297,8 @@ def test_an_index_older_than_the_names_by_rowid_is_rebuilt_after_migrate(seeded)
             " ON r.id = m.resource_id WHERE m.name = r.name"
         )
         assert cursor.fetchone()[0] == Resource.objects.count()
+        cursor.execute(f"PRAGMA index_list({engine.rowids})")
+        assert f"{engine.rowids}_name" in [row[1] for row in cursor.fetchall()]
 
 
 # --- Hostile input ------------------------------------------------------------
