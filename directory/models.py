@@ -622,7 +622,8 @@ class ResourceQuerySet(models.QuerySet):
                 serving.append(search.tag("city", f"{place.state}:{key}"))
         if place.zip_code:
             serving.append(search.tag("zip", place.zip_code))
-        nearby_ids = Location.objects.within(place, radius_miles).values("resource_id")
+        located = Location.objects.within(place, radius_miles)
+        nearby_ids = located.values("resource_id")
         cells = search.cell_tags(*places.bounding_box(place, radius_miles))
         candidates = search.tagged(self, serving + cells)
         # The distance is computed from the index row's key, so that ordering
@@ -631,8 +632,7 @@ class ResourceQuerySet(models.QuerySet):
         # Only resources with a location in the radius have a distance; the
         # rest (national, state-wide…) have None and sort after them.
         nearest = (
-            Location.objects.within(place, radius_miles)
-            .filter(resource=OuterRef("_place_key"))
+            located.filter(resource=OuterRef("_place_key"))
             .order_by("distance")
             .values("distance")[:1]
         )

@@ -75,6 +75,7 @@ from typing import Any
 
 import snowballstemmer
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models, transaction
 from django.db.models import Expression, FloatField, Min, Subquery, Value
 from django.db.models.sql.compiler import SQLCompiler
@@ -524,14 +525,15 @@ class _OrderWindow(_RankWindow):
         key: Any,
         window: models.QuerySet,
         nearby: models.QuerySet,
-        distances: models.QuerySet,
-        matches: models.QuerySet,
+        distances: models.QuerySet | None,
+        matches: models.QuerySet | None,
         *,
         walk: bool = False,
     ) -> None:
         Expression.__init__(self, output_field=models.BooleanField())
         self.key, self.window, self.nearby = key, Subquery(window), Subquery(nearby)
-        self.distances, self.matches = Subquery(distances), Subquery(matches)
+        self.distances = None if distances is None else Subquery(distances)
+        self.matches = None if matches is None else Subquery(matches)
         # True when ``window`` selects the others' index rowids, unordered,
         # for the engine to take the first by name (``first_by_name``).
         self.walk = walk
@@ -555,7 +557,7 @@ class _OrderWindow(_RankWindow):
             window.query = window.query.clone()
             window.query.set_limits(high=limit)
             window_sql, window_params = compiler.compile(window)
-        if high is not None and engine.nearest_first:
+        if high is not None and self.distances is not None:
             nearby, nearby_params = self._nearest(compiler, max(high, 1))
         else:
             nearby, nearby_params = compiler.compile(self.nearby)
@@ -688,6 +690,11 @@ class _Engine:
 
     def estimate_count(self, queryset: models.QuerySet) -> int | None:
         """The engine's estimate of how many rows ``queryset`` has, if it has one."""
+        sql, params = queryset.values("pk").query.sql_with_params()
+        return self.estimate_rows(connections[queryset.db], sql, params)
+
+    def estimate_rows(self, connection: Any, sql: str, params: Any) -> int | None:
+        """The engine's estimate of how many rows the statement ``sql`` gives, if it has one."""
         return None
 
     def is_stale(self, connection: Any) -> bool:
@@ -1135,11 +1142,10 @@ class _PostgresEngine(_Engine):
             for statement in self._drop_statements():
                 cursor.execute(statement)
 
-    def estimate_count(self, queryset: models.QuerySet) -> int | None:
+    def estimate_rows(self, connection: Any, sql: str, params: Any) -> int | None:
         import json
 
-        sql, params = queryset.values("pk").query.sql_with_params()
-        with connections[queryset.db].cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
             plan = cursor.fetchone()[0]
         plan = json.loads(plan) if isinstance(plan, str) else plan
@@ -2026,9 +2032,13 @@ def order_by_distance(queryset: models.QuerySet, nearby: models.QuerySet) -> mod
             .values("_window_key")
         )
     # Each nearby resource's distance (to its nearest location there), and
-    # the keys of every match, for the nearest-first bound.
-    distances = nearby.annotate(_distance=Min("distance"))
-    matches = queryset.order_by().values("pk")
+    # the keys of every match, for the nearest-first bound (where the engine
+    # takes it: building them is a good part of the Python time otherwise).
+    if engine.nearest_first:
+        distances = nearby.annotate(_distance=Min("distance"))
+        matches = queryset.order_by().values("pk")
+    else:
+        distances = matches = None
     bounded = queryset.filter(_OrderWindow(key, window, nearby, distances, matches, walk=walk))
     return order_by_name(bounded, models.F("distance_miles").asc(nulls_last=True))
 
@@ -2185,10 +2195,19 @@ def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) 
     estimating on PostgreSQL.
     """
     matches = counted(queryset)
-    found = matches.values("pk")[: limit + 1].count()
+    # Compiled once for the count and the estimate: with "near" and
+    # filters, compiling the conditions costs as much as counting.
+    try:
+        sql, params = matches.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a queryset.none(), as for a query of stop words only
+        return ResultCount(value=0, exact=True)
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT {int(limit) + 1}) counted", params)
+        found = cursor.fetchone()[0]
     if found <= limit:
         return ResultCount(value=found, exact=True)
-    estimate = _engine(queryset.db).estimate_count(matches)
+    estimate = _engine(queryset.db).estimate_rows(connection, sql, params)
     return ResultCount(value=max(limit + 1, estimate or 0), exact=False)
 
 
