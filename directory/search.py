@@ -972,6 +972,22 @@ class _PostgresEngine(_Engine):
     # every document, hundreds of milliseconds for a common word.
     window_ordered = False
 
+    # (name, definition) of the index table's indexes; a rebuild drops and
+    # recreates them around its bulk insert.
+    INDEXES = [
+        # Words and tags in one GIN index: a search with filters ("crisis",
+        # CA, text) is then one index scan that skips through the rarest
+        # posting lists, where two single-column indexes each built a
+        # bitmap of every match (tens of thousands of rows at a million
+        # listings) only to intersect them: 44 ms → 13 ms for its count.
+        # Words alone or tags alone are answered by it as well.
+        (f"{SEARCH_TABLE}_document_tags", "USING gin (document, tags)"),
+        (f"{SEARCH_TABLE}_name", "USING gin (name_document)"),
+        # Covering: walking names in order tests each row's tags and
+        # status from the index alone (once VACUUM has marked the pages).
+        (f"{SEARCH_TABLE}_sort", "(sort_name, resource_id) INCLUDE (published, tags)"),
+    ]
+
     def _all_tags_select(self) -> str:
         # Every resource's tags in one grouped pass, far cheaper for a
         # rebuild than looking them up resource by resource.
@@ -1035,15 +1051,13 @@ class _PostgresEngine(_Engine):
             f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS tags text[]",
             f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS published boolean",
             f"ALTER TABLE {SEARCH_TABLE} ADD COLUMN IF NOT EXISTS sort_name varchar(200)",
-            f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE}"
-            " USING gin (document)",
-            f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_name ON {SEARCH_TABLE}"
-            " USING gin (name_document)",
-            f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_tags ON {SEARCH_TABLE} USING gin (tags)",
-            # Covering: walking names in order tests each row's tags and
-            # status from the index alone (once VACUUM has marked the pages).
-            f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_sort ON {SEARCH_TABLE}"
-            " (sort_name, resource_id) INCLUDE (published, tags)",
+            # Replaced by the words-and-tags index (see INDEXES).
+            f"DROP INDEX IF EXISTS {SEARCH_TABLE}_document",
+            f"DROP INDEX IF EXISTS {SEARCH_TABLE}_tags",
+            *(
+                f"CREATE INDEX IF NOT EXISTS {name} ON {SEARCH_TABLE} {how}"
+                for name, how in self.INDEXES
+            ),
             f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_refresh(ids uuid[]) RETURNS void
                 LANGUAGE sql AS $$ {refresh} $$""",
             f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_on_resource() RETURNS trigger
@@ -1177,10 +1191,8 @@ class _PostgresEngine(_Engine):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             cursor.execute(f"TRUNCATE {SEARCH_TABLE}")
-            cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_document")
-            cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_name")
-            cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_tags")
-            cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_TABLE}_sort")
+            for name, _ in self.INDEXES:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
             cursor.execute(
                 f"INSERT INTO {SEARCH_TABLE}"
                 " (resource_id, document, name_document, boost, tags, published, sort_name)"
@@ -1198,17 +1210,8 @@ class _PostgresEngine(_Engine):
                 f" LEFT JOIN ({names('topics')}) tp ON tp.resource_id = r.id"
                 f" LEFT JOIN ({names('audiences')}) au ON au.resource_id = r.id"
             )
-            cursor.execute(
-                f"CREATE INDEX {SEARCH_TABLE}_document ON {SEARCH_TABLE} USING gin (document)"
-            )
-            cursor.execute(
-                f"CREATE INDEX {SEARCH_TABLE}_name ON {SEARCH_TABLE} USING gin (name_document)"
-            )
-            cursor.execute(f"CREATE INDEX {SEARCH_TABLE}_tags ON {SEARCH_TABLE} USING gin (tags)")
-            cursor.execute(
-                f"CREATE INDEX {SEARCH_TABLE}_sort ON {SEARCH_TABLE}"
-                " (sort_name, resource_id) INCLUDE (published, tags)"
-            )
+            for name, how in self.INDEXES:
+                cursor.execute(f"CREATE INDEX {name} ON {SEARCH_TABLE} {how}")
             cursor.execute(f"ANALYZE {SEARCH_TABLE}")
 
     def _tsquery(self, parsed: ParsedQuery) -> str:

@@ -105,7 +105,7 @@ def test_postgres_search_plan_uses_the_gin_index(seeded):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
-    assert f"Bitmap Index Scan on {search.SEARCH_TABLE}_document" in plan, plan
+    assert f"Bitmap Index Scan on {search.SEARCH_TABLE}_document_tags" in plan, plan
     assert "stronghearts-native-helpline" in queryset.values_list("slug", flat=True)
 
 
