@@ -24,16 +24,22 @@ throttles' counts, the version and the stored response go in one round trip
 to Redis (``config.api_access.check_throttles_and_get``), and the stored
 entry holds its finished headers, so a warm request costs that round trip
 and no query; nothing after throttling (filters, pagination, serializers)
-runs. The version and the responses must live in a cache that all worker processes share (Redis via
-``REDIS_URL``) for a change to reach every worker; the local-memory fallback
-is right for one process (development, tests).
+runs. Each worker process also keeps its own copy of the responses it last
+served (``_LocalCopies``, a small LRU): while the shared version still
+matches a copy's, the round trip reads only the version, not the body again
+(tens of kilobytes per list page). The version and the responses must live
+in a cache that all worker processes share (Redis via ``REDIS_URL``) for a
+change to reach every worker; the local-memory fallback is right for one
+process (development, tests).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
+from collections import OrderedDict
 from email.utils import formatdate
 from typing import Any
 
@@ -121,6 +127,50 @@ def _add_validators(response: HttpResponseBase, etag: str, modified: str) -> Non
 STORED_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Vary")
 
 
+class _LocalCopies:
+    """This process's copies of stored responses, by cache key, least recently used out.
+
+    A copy is served only under the version it was made under (the caller
+    checks it against the shared version) and until the stored response
+    would have expired.
+    """
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()  # runserver and threaded servers share it
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            stored = self._entries.get(key)
+            if stored is None:
+                return None
+            if stored["stored_at"] + settings.API_CACHE_SECONDS <= time.time():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return stored
+
+    def put(self, key: str, stored: dict[str, Any]) -> None:
+        stored.setdefault("stored_at", time.time())  # (entries of an earlier version)
+        with self._lock:
+            self._entries[key] = stored
+            self._entries.move_to_end(key)
+            while len(self._entries) > settings.API_LOCAL_CACHE_ENTRIES:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_local = _LocalCopies()
+
+
+def clear_local_copies() -> None:
+    """Forget this process's copies of stored responses (as ``cache.clear()`` does the rest)."""
+    _local.clear()
+
+
 class CachedResponseMixin:
     """Serve GET responses from the version-checked cache, with ETag/Last-Modified/304.
 
@@ -133,6 +183,7 @@ class CachedResponseMixin:
     _response_cache_key: str | None = None
     _served_from_cache = False
     _found: dict[str, Any] | None = None
+    _local_copy: dict[str, Any] | None = None
 
     def check_throttles(self, request: Request) -> None:
         # DRF's initial() calls this last, after content negotiation and
@@ -144,7 +195,10 @@ class CachedResponseMixin:
         if request.accepted_renderer.format not in CACHED_FORMATS:
             return super().check_throttles(request)
         self._response_cache_key = _cache_key(request)
-        keys = [VERSION_KEY, self._response_cache_key]
+        self._local_copy = _local.get(self._response_cache_key)
+        keys = [VERSION_KEY]
+        if self._local_copy is None:
+            keys.append(self._response_cache_key)
         self._found = check_throttles_and_get(self, request, keys)
         if self._found is None:  # a throttle that counts on its own
             super().check_throttles(request)
@@ -154,9 +208,18 @@ class CachedResponseMixin:
         super().initial(request, *args, **kwargs)  # negotiation, authentication, throttles
         if self._found is None:
             return
-        self._api_version = self._found.get(VERSION_KEY) or current_version()
-        stored = self._found.get(self._response_cache_key)
-        if stored is not None and stored["version"] == self._api_version:
+        self._api_version = version = self._found.get(VERSION_KEY) or current_version()
+        key = self._response_cache_key
+        stored = self._local_copy
+        if stored is None:
+            stored = self._found.get(key)
+        elif stored["version"] != version:
+            # The data changed since this process's copy: another worker may
+            # have stored the new response already (once per version).
+            stored = cache.get(key)
+        if stored is not None and stored["version"] == version:
+            if stored is not self._local_copy:
+                _local.put(key, stored)
             self._served_from_cache = True
             raise _Cached(HttpResponse(stored["content"], headers=stored["headers"]))
 
@@ -177,15 +240,14 @@ class CachedResponseMixin:
             response.render()
             etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
             _add_validators(response, etag, last_modified(self._api_version))
-            cache.set(
-                self._response_cache_key,
-                {
-                    "version": self._api_version,
-                    "content": response.content,
-                    "headers": {name: response[name] for name in STORED_HEADERS},
-                },
-                settings.API_CACHE_SECONDS,
-            )
+            stored = {
+                "version": self._api_version,
+                "content": response.content,
+                "headers": {name: response[name] for name in STORED_HEADERS},
+                "stored_at": time.time(),
+            }
+            cache.set(self._response_cache_key, stored, settings.API_CACHE_SECONDS)
+            _local.put(self._response_cache_key, stored)
         return get_conditional_response(
             request,
             etag=response["ETag"],

@@ -52,12 +52,17 @@ def curator_client(curator) -> Client:
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: no API response, throttle count or
-    data version carries over from another test (the database does not)."""
+    data version carries over from another test (the database does not), nor
+    any response a worker process keeps a copy of."""
     from django.core.cache import cache
 
+    from config import api_cache
+
     cache.clear()
+    api_cache.clear_local_copies()
     yield
     cache.clear()
+    api_cache.clear_local_copies()
 
 
 def _member_of(role: str, username: str):

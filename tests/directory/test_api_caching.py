@@ -82,6 +82,32 @@ def test_a_warm_request_costs_one_redis_round_trip_and_no_query(
     assert second.content == first.content
 
 
+def test_a_worker_serves_its_own_copy_while_the_shared_version_holds(
+    api, monkeypatch, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from config import api_access
+
+    resource = ResourceFactory(name="Old name")
+    first = api.get(LIST)
+    asked = []
+    read = api_access.incr_and_get_many
+
+    def spied(counters, keys=()):
+        asked.append(list(keys))
+        return read(counters, keys)
+
+    monkeypatch.setattr(api_access, "incr_and_get_many", spied)
+    with django_assert_num_queries(0):
+        second = api.get(LIST)
+    # Only the data version is read: this process kept the body it stored.
+    assert asked == [[api_cache.VERSION_KEY]]
+    assert second.content == first.content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Resource.objects.filter(pk=resource.pk).update(name="New name")
+    assert "New name" in api.get(LIST).content.decode()
+
+
 def test_an_edit_reaches_every_worker_at_once_through_redis(
     api, shared_redis, settings, django_capture_on_commit_callbacks
 ):
