@@ -132,11 +132,14 @@ class _LocalCopies:
 
     A copy is served only under the version it was made under (the caller
     checks it against the shared version) and until the stored response
-    would have expired.
+    would have expired. Their bodies together stay under
+    ``API_LOCAL_CACHE_BYTES`` (a page of full HSDS services weighs far more
+    than a list page).
     """
 
     def __init__(self) -> None:
         self._entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()  # runserver and threaded servers share it
 
     def get(self, key: str) -> dict[str, Any] | None:
@@ -145,7 +148,7 @@ class _LocalCopies:
             if stored is None:
                 return None
             if stored["stored_at"] + settings.API_CACHE_SECONDS <= time.time():
-                del self._entries[key]
+                self._remove(key)
                 return None
             self._entries.move_to_end(key)
             return stored
@@ -153,14 +156,22 @@ class _LocalCopies:
     def put(self, key: str, stored: dict[str, Any]) -> None:
         stored.setdefault("stored_at", time.time())  # (entries of an earlier version)
         with self._lock:
+            if key in self._entries:
+                self._remove(key)
+            if len(stored["content"]) > settings.API_LOCAL_CACHE_BYTES:
+                return  # (it would push out every other copy, then itself)
             self._entries[key] = stored
-            self._entries.move_to_end(key)
-            while len(self._entries) > settings.API_LOCAL_CACHE_ENTRIES:
-                self._entries.popitem(last=False)
+            self._bytes += len(stored["content"])
+            while self._entries and self._bytes > settings.API_LOCAL_CACHE_BYTES:
+                self._remove(next(iter(self._entries)))
+
+    def _remove(self, key: str) -> None:
+        self._bytes -= len(self._entries.pop(key)["content"])
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
 
 _local = _LocalCopies()

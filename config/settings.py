@@ -286,10 +286,10 @@ API_KEY_RATE = os.environ.get("ALLY_API_KEY_RATE", "1200/min")
 # most API_CACHE_SECONDS).
 API_MAX_AGE = env_int("ALLY_API_MAX_AGE", 60)
 API_CACHE_SECONDS = env_int("ALLY_API_CACHE_SECONDS", 600)
-# Responses each worker process also keeps in memory (checked against the
-# shared data version on every request), so a warm request does not fetch
-# the body from Redis again. A list page is about 60 kB.
-API_LOCAL_CACHE_ENTRIES = env_int("ALLY_API_LOCAL_CACHE_ENTRIES", 256)
+# Bytes of responses each worker process also keeps in memory (checked
+# against the shared data version on every request), so a warm request does
+# not fetch the body from Redis again. A list page is about 60 kB.
+API_LOCAL_CACHE_BYTES = env_int("ALLY_API_LOCAL_CACHE_BYTES", 32 * 1024 * 1024)
 # Off only to measure uncached performance (manage.py bench_api).
 API_RESPONSE_CACHE = env_bool("ALLY_API_RESPONSE_CACHE", True)
 API_PAGE_SIZE = 20

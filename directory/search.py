@@ -2014,9 +2014,10 @@ def order_by_distance(queryset: models.QuerySet, nearby: models.QuerySet) -> mod
     # "serves the place" (area tags OR a nearby location) is its area tags
     # alone: the index answers that by itself, where the OR probed every
     # candidate against the nearby keys (a third of the window's time).
-    others.query.where = _tighter_tag_tests(
-        _drop_known_false(others.query.where, nearby.query.within), engine
-    )
+    within = getattr(nearby.query, "within", None)  # (LocationQuerySet.within's circle)
+    if within is not None:
+        others.query.where = _drop_known_false(others.query.where, within)
+    others.query.where = _tighter_tag_tests(others.query.where, engine)
     alone = _on_index_alone(others)  # (never "or": a QuerySet's truth runs it)
     walk = alone is not None and engine.walks_names
     if alone is None:
