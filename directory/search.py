@@ -690,8 +690,7 @@ class _Engine:
 
     def estimate_count(self, queryset: models.QuerySet) -> int | None:
         """The engine's estimate of how many rows ``queryset`` has, if it has one."""
-        sql, params = queryset.values("pk").query.sql_with_params()
-        return self.estimate_rows(connections[queryset.db], sql, params)
+        return None
 
     def estimate_rows(self, connection: Any, sql: str, params: Any) -> int | None:
         """The engine's estimate of how many rows the statement ``sql`` gives, if it has one."""
@@ -1155,6 +1154,10 @@ class _PostgresEngine(_Engine):
         with connection.cursor() as cursor:
             for statement in self._drop_statements():
                 cursor.execute(statement)
+
+    def estimate_count(self, queryset: models.QuerySet) -> int | None:
+        sql, params = queryset.values("pk").query.sql_with_params()
+        return self.estimate_rows(connections[queryset.db], sql, params)
 
     def estimate_rows(self, connection: Any, sql: str, params: Any) -> int | None:
         import json
