@@ -16,12 +16,13 @@ identically on both engines. The price is that queryset ``update()`` and
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import uuid
 import weakref
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ from django.db import connections, models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -289,6 +290,34 @@ def _related_rows_statement(connection: Any, count: int) -> tuple[str, tuple]:
     return statements[count]
 
 
+@contextlib.contextmanager
+def prepared_cursor(connection: Any) -> Iterator[Any]:
+    """A cursor for a statement run with the same SQL many times on a connection.
+
+    On PostgreSQL it binds parameters on the server, so psycopg prepares the
+    statement (``prepare_threshold``, set in ``config/settings.py``) and the
+    server plans it once per connection instead of on every run; elsewhere,
+    and when prepared statements are off, it is an ordinary cursor. Wrapped
+    like Django's own cursors, so errors, query logging and execute
+    wrappers behave the same. While queries are logged (``DEBUG``, tests
+    counting queries), it is an ordinary cursor too: Django's query log
+    cannot show a statement bound on the server.
+    """
+    if (
+        connection.vendor != "postgresql"
+        or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
+        or connection.queries_logged
+    ):
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    with connection.make_cursor(ServerBindingCursor(connection.connection)) as cursor:
+        yield cursor
+
+
 def _json_datetime(value: str) -> datetime:
     # SQLite's JSON has the stored UTC time without an offset; PostgreSQL's has one.
     moment = datetime.fromisoformat(value)
@@ -446,7 +475,7 @@ class ResourceQuerySet(models.QuerySet):
         sql, params = _related_rows_statement(connection, len(keys))
         pk = Resource._meta.pk
         params = [*params, *(pk.get_db_prep_value(key, connection) for key in keys)]
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         found = {}
@@ -1020,8 +1049,16 @@ class Schedule(models.Model):
     @staticmethod
     def day_name(weekday: int) -> str:
         # Not get_weekday_display(): Django rebuilds and translates the whole
-        # choices dict on each call, which a page of API results does ~150 times.
-        return str(Weekday(weekday).label)
+        # choices dict on each call, which a page of API results does ~150
+        # times. Translating a lazy label each time still took ~1.5 ms a
+        # page, so the names are kept per language.
+        return _day_names(translation.get_language())[weekday]
+
+
+@functools.lru_cache(maxsize=16)
+def _day_names(language: str | None) -> dict[int, str]:
+    # Called with the active language, so the labels translate into it.
+    return {day.value: str(day.label) for day in Weekday}
 
 
 class AreaScope(models.TextChoices):

@@ -481,25 +481,54 @@ class _RankWindow(Expression):
     ``window`` selects the search-table keys of the first ``RANK_WINDOW``
     matches of the filtered queryset in index order. ``count_results``
     recognizes this node and counts without it.
+
+    Where the engine ranks inside the window (``ranks_window``), ``ranked``
+    selects the same matches with their rank, and a query for a page in
+    relevance order keeps only its best ``offset + limit`` of them: the
+    database ranks the index rows alone and joins only the page's
+    resources, where it used to join all 500 candidates before sorting
+    them (15 → 5 ms for a word in 14% of listings). The cut serves only the
+    query it was made for (``ranked_query``: the rank order and the
+    conditions ``search_queryset`` left): a filter added after the search
+    could otherwise empty a page that the whole window would have filled.
     """
 
     conditional = True
     output_field = models.BooleanField()
 
-    def __init__(self, window: models.QuerySet, template: str) -> None:
+    def __init__(
+        self, window: models.QuerySet, template: str, ranked: models.QuerySet | None = None
+    ) -> None:
         super().__init__(output_field=models.BooleanField())
         self.window = Subquery(window)
+        self.ranked = None if ranked is None else Subquery(ranked)
         self.template = template
+        # (order_by, number of WHERE conditions) of the search's own query.
+        self.ranked_query: tuple[tuple, int] | None = None
 
-    def get_source_expressions(self) -> list[Expression]:
-        return [self.window]
+    def get_source_expressions(self) -> list[Any]:
+        return [self.window, self.ranked]
 
-    def set_source_expressions(self, exprs: list[Expression]) -> None:
-        (self.window,) = exprs
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        self.window, self.ranked = exprs
 
     def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
         table = _SearchSQL("{table}", [], FloatField()).as_sql(compiler, connection)[0]
-        window_sql, params = compiler.compile(self.window)
+        query = compiler.query
+        if (
+            self.ranked is not None
+            and query.high_mark is not None
+            and (tuple(query.order_by), len(query.where.children)) == self.ranked_query
+            and query.where.connector == "AND"
+            and not query.where.negated
+        ):
+            ranked_sql, params = compiler.compile(self.ranked)
+            window_sql = (
+                f'(SELECT w."_key" FROM {ranked_sql} w ORDER BY w."_rank" DESC, w."_key"'
+                f" LIMIT {min(int(query.high_mark), RANK_WINDOW)})"
+            )
+        else:
+            window_sql, params = compiler.compile(self.window)
         return self.template.format(table=table, window=window_sql), list(params)
 
 
@@ -635,6 +664,10 @@ class _Engine:
     window_template = ""
     window_key = ""
     window_ordered = True
+    # Whether a page in relevance order takes its best rows from the window
+    # before joining resources (``_RankWindow``), rather than joining the
+    # whole window to sort it.
+    ranks_window = False
     # Whether _joined drops the "index row IS NOT NULL" test that made the
     # join (the join condition implies it).
     drops_join_test = True
@@ -970,6 +1003,9 @@ class _PostgresEngine(_Engine):
     # for key order instead makes the planner walk the primary key and test
     # every document, hundreds of milliseconds for a common word.
     window_ordered = False
+    # The window's matches are ranked where they are read (index rows
+    # alone), and only the page's best are joined to their resources.
+    ranks_window = True
 
     # (name, definition) of the index table's indexes; a rebuild drops and
     # recreates them around its bulk insert.
@@ -1948,22 +1984,27 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
     # listings as fast as rare ones. Below RANK_WINDOW matches, the window
     # holds them all and the ranking is exact.
     alone = _on_index_alone(matching)  # (never "or": a QuerySet's truth runs it)
-    window = (
-        (matching if alone is None else alone)
-        .annotate(_key=_SearchSQL(engine.window_key, [], engine.window_key_field()))
-        .values("_key")
+    keyed = (matching if alone is None else alone).annotate(
+        _key=_SearchSQL(engine.window_key, [], engine.window_key_field())
     )
-    window = (window.order_by("_key") if engine.window_ordered else window.order_by())[
-        :RANK_WINDOW
-    ]
+    keyed = keyed.order_by("_key") if engine.window_ordered else keyed.order_by()
+    window = keyed.values("_key")[:RANK_WINDOW]
+    ranked = None
+    if engine.ranks_window:
+        ranked = keyed.annotate(_rank=engine.rank(parsed)).values("_key", "_rank")[:RANK_WINDOW]
     # The window test comes first in the WHERE clause: SQLite checks terms
     # in order, and the others read each match's stored row.
-    return (
-        _joined(queryset.filter(_RankWindow(window, engine.window_template)))
+    searched = (
+        _joined(queryset.filter(_RankWindow(window, engine.window_template, ranked)))
         .filter(engine.match(parsed))
         .annotate(search_rank=engine.rank(parsed))
         .order_by("-search_rank", "pk")
     )
+    where = searched.query.where
+    for node in where.children:
+        if _is_window(node):
+            node.lhs.ranked_query = (tuple(searched.query.order_by), len(where.children))
+    return searched
 
 
 def has_tags(tags: Iterable[str], *, using: str = "default") -> Expression:

@@ -165,6 +165,29 @@ def test_related_rows_answer_for_the_keys_asked_whatever_their_number():
     assert Resource.objects.related_rows([]) == {}
 
 
+def test_related_rows_are_the_same_from_the_prepared_statement_and_the_logged_one():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    resources = [ResourceFactory(topics=[TopicFactory()]) for _ in range(3)]
+    ScheduleFactory(resource=resources[1], weekday=4, opens_at="20:00", closes_at="02:00")
+    keys = [r.pk for r in resources]
+
+    fast = Resource.objects.related_rows(keys)
+    with CaptureQueriesContext(connection) as logged:
+        assert Resource.objects.related_rows(keys) == fast
+    # The query log shows the statement with its keys.
+    assert str(keys[0]).replace("-", "") in logged.captured_queries[0]["sql"].replace("-", "")
+    if connection.vendor == "postgresql":
+        # Unlogged, it ran as a statement the server keeps planned.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%organization_row%"],
+            )
+            assert cursor.fetchone()[0] >= 1
+
+
 def test_a_listing_deleted_while_its_page_is_read_is_left_out(rf):
     from directory.serializers import ResourceSerializer
 

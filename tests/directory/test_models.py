@@ -5,9 +5,15 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from directory.models import ContactChannel, PublicationStatus, Resource, ServiceArea
+from directory.models import (
+    ContactChannel,
+    PublicationStatus,
+    Resource,
+    Schedule,
+    ServiceArea,
+)
 from tests.factories import (
     ContactChannelFactory,
     LocationFactory,
@@ -147,3 +153,10 @@ def test_for_detail_loads_a_resource_page_in_constant_queries(django_assert_num_
             list(resource.audiences.all())
             list(resource.service_areas.all())
             list(resource.locations.all())
+
+
+def test_day_names_follow_the_active_language():
+    assert Schedule.day_name(0) == "Monday"
+    with translation.override("es"):
+        assert Schedule.day_name(0) == "lunes"
+    assert Schedule.day_name(6) == "Sunday"

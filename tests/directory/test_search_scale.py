@@ -43,6 +43,30 @@ def test_paging_through_the_window_never_repeats_or_skips(many, monkeypatch):
     assert flat == list(results.values_list("pk", flat=True))
 
 
+def test_a_page_of_the_window_equals_the_slice_of_the_whole_window(many, monkeypatch):
+    # PostgreSQL ranks the window on the index rows and keeps a page's best
+    # before joining resources; the rows and their order must not change.
+    monkeypatch.setattr(search, "RANK_WINDOW", 120)
+    results = Resource.objects.published().search("health support")
+    whole = [(r.pk, r.search_rank) for r in results]
+    assert len(whole) == 120
+
+    for offset, size in [(0, 20), (20, 20), (95, 10), (110, 20)]:
+        page = [(r.pk, r.search_rank) for r in results.all()[offset : offset + size]]
+        assert page == whole[offset : offset + size]
+
+
+def test_a_filter_added_after_the_search_still_fills_the_page(many, monkeypatch):
+    # The page's best are taken before the join only for the search's own
+    # query: a later filter would otherwise leave most of the page empty.
+    monkeypatch.setattr(search, "RANK_WINDOW", 200)
+    results = Resource.objects.published().search("health").filter(kind__code="support-group")
+    whole = list(results.values_list("pk", flat=True))
+    assert len(whole) > 10
+
+    assert list(results.all()[:10].values_list("pk", flat=True)) == whole[:10]
+
+
 def test_below_the_window_the_ranking_is_over_every_match(many):
     results = Resource.objects.published().search("eating disorders")
     count = search.count_results(results)

@@ -41,22 +41,29 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
+from directory.management.commands.bench_search import search_mix
 from directory.models import Resource
 
 HOST = "127.0.0.1"
 
-SCENARIOS = [
-    ("bare Django view (fixed JSON)", "/bench/bare/"),
-    ("v1 list, first page", "/api/v1/resources/"),
-    ("v1 search, common word", "/api/v1/resources/?q=support"),
-    ("v1 search, rare word", "/api/v1/resources/?q=veterans"),
-    ("v1 search + filters", "/api/v1/resources/?q=anxiety&urgency=soon&channel=phone"),
-    ("v1 filters only", "/api/v1/resources/?kind=helpline&cost=free"),
-    ("v1 facets for a search", "/api/v1/facets/?q=depression"),
-    ("v1 suggest", "/api/v1/suggest/?q=cri"),
-    ("HSDS services page", "/api/hsds/services?per_page=20"),
-    ("HSDS services page, full", "/api/hsds/services?per_page=20&full=true"),
-]
+
+def scenarios() -> list[tuple[str, str]]:
+    """(label, path) of each scenario: the bare view, the list, every search of
+    ``bench_search``'s mix (the same words, from the same data), facets,
+    suggest and HSDS pages."""
+    searches = [
+        (f"v1 {label}", "/api/v1/resources/?" + urllib.parse.urlencode(params))
+        for label, params in search_mix()
+    ]
+    return [
+        ("bare Django view (fixed JSON)", "/bench/bare/"),
+        ("v1 list, first page", "/api/v1/resources/"),
+        *searches,
+        ("v1 facets for a search", "/api/v1/facets/?q=depression"),
+        ("v1 suggest", "/api/v1/suggest/?q=cri"),
+        ("HSDS services page", "/api/hsds/services?per_page=20"),
+        ("HSDS services page, full", "/api/hsds/services?per_page=20&full=true"),
+    ]
 
 
 @dataclass
@@ -89,18 +96,18 @@ class Command(BaseCommand):
             f"({tool}); {options['duration']} s per scenario; cache "
             f"{'Redis' if os.environ.get('REDIS_URL') else 'local memory per worker'}."
         )
-        scenarios = [s for s in SCENARIOS if options["only"] in s[0] or s[1] == "/bench/bare/"]
+        chosen = [s for s in scenarios() if options["only"] in s[0] or s[1] == "/bench/bare/"]
         results: dict[tuple[str, bool], Result] = {}
         for cached in (False, True):
             with self._server(options, cached=cached):
-                for name, path in scenarios:
+                for name, path in chosen:
                     # Warm up each worker as steady use has: its database
                     # connection, the search vocabulary and compiled statements
                     # it keeps, and (when cached) the stored response.
                     for _ in range(options["workers"] * 4):
                         _get(options["port"], path)
                     results[(name, cached)] = self._load(options, path)
-        self._report(scenarios, results)
+        self._report(chosen, results)
 
     # --- Data ---------------------------------------------------------------
 
@@ -151,12 +158,12 @@ class Command(BaseCommand):
     def _report(self, scenarios: list, results: dict[tuple[str, bool], Result]) -> None:
         bare = {cached: results[(scenarios[0][0], cached)].rps for cached in (False, True)}
         header = (
-            f"{'scenario':<34} {'uncached rps':>12} {'p50 ms':>7} {'p99 ms':>7} {'% bare':>7}"
+            f"{'scenario':<48} {'uncached rps':>12} {'p50 ms':>7} {'p99 ms':>7} {'% bare':>7}"
             f" | {'cached rps':>10} {'p50 ms':>7} {'p99 ms':>7} {'% bare':>7}"
         )
         self.stdout.write("\n" + header + "\n" + "-" * len(header))
         for name, _ in scenarios:
-            row = f"{name:<34}"
+            row = f"{name:<48}"
             for cached in (False, True):
                 r = results[(name, cached)]
                 share = 100 * r.rps / bare[cached] if bare[cached] else 0

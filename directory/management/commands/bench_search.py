@@ -52,6 +52,43 @@ def _p95(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def search_mix() -> list[tuple[str, dict[str, Any]]]:
+    """The fixed mix of searches, as (label, FilterSet parameters); ``bench_api``
+    runs the same mix through the API."""
+    published = Resource.objects.published().count() or 1
+    # The rare word is picked from the data, so the mix works on any dataset.
+    rare = (
+        SearchWord.objects.filter(document_count__range=(2, 20), word__regex=r"^[a-z]{7,}$")
+        .order_by("word")
+        .values_list("word", flat=True)
+        .first()
+        or "stronghearts"
+    )
+    common = (
+        SearchWord.objects.filter(word__in=["health", "services", "mental", "crisis"])
+        .order_by("-document_count")
+        .values_list("word", "document_count")
+        .first()
+    )
+    common_word = common[0] if common else "health"
+    share = f"{100 * common[1] / published:.0f}%" if common else "?"
+    return [
+        (f"very common word ({common_word!r}, {share})", {"q": common_word}),
+        ("mid-frequency phrase ('eating disorders')", {"q": "eating disorders"}),
+        (f"rare word ({rare!r})", {"q": rare}),
+        ("typo ('depresion')", {"q": "depresion"}),
+        (
+            "filters only (kind+audience+channel)",
+            {"kind": "support-group", "audience": "youth", "channel": "text"},
+        ),
+        (
+            "search + filters ('crisis', CA, text)",
+            {"q": "crisis", "state": "CA", "channel": "text"},
+        ),
+        ("near ZIP 94110, by distance", {"near": "94110", "ordering": "distance"}),
+    ]
+
+
 class Command(BaseCommand):
     help = "Time a fixed mix of searches (median and p95, ms) against the bare SQL."
 
@@ -61,40 +98,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", default="", help="Time only the queries whose label contains this."
         )
-
-    def mix(self) -> list[tuple[str, dict[str, Any]]]:
-        published = Resource.objects.published().count() or 1
-        # The rare word is picked from the data, so the mix works on any dataset.
-        rare = (
-            SearchWord.objects.filter(document_count__range=(2, 20), word__regex=r"^[a-z]{7,}$")
-            .order_by("word")
-            .values_list("word", flat=True)
-            .first()
-            or "stronghearts"
-        )
-        common = (
-            SearchWord.objects.filter(word__in=["health", "services", "mental", "crisis"])
-            .order_by("-document_count")
-            .values_list("word", "document_count")
-            .first()
-        )
-        common_word = common[0] if common else "health"
-        share = f"{100 * common[1] / published:.0f}%" if common else "?"
-        return [
-            (f"very common word ({common_word!r}, {share})", {"q": common_word}),
-            ("mid-frequency phrase ('eating disorders')", {"q": "eating disorders"}),
-            (f"rare word ({rare!r})", {"q": rare}),
-            ("typo ('depresion')", {"q": "depresion"}),
-            (
-                "filters only (kind+audience+channel)",
-                {"kind": "support-group", "audience": "youth", "channel": "text"},
-            ),
-            (
-                "search + filters ('crisis', CA, text)",
-                {"q": "crisis", "state": "CA", "channel": "text"},
-            ),
-            ("near ZIP 94110, by distance", {"near": "94110", "ordering": "distance"}),
-        ]
 
     def handle(self, *args: Any, **options: Any) -> None:
         repeat, warmup = options["repeat"], options["warmup"]
@@ -115,7 +118,7 @@ class Command(BaseCommand):
         self.stdout.write("-" * len(header))
         search.parse_query("warm the synonym and vocabulary caches")
         worst = {"page": 0.0, "total": 0.0, "ratio": 0.0, "request": 0.0}
-        for label, data in self.mix():
+        for label, data in search_mix():
             if options["only"] not in label:
                 continue
             r = self.measure(data, repeat, warmup)
