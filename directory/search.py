@@ -101,6 +101,8 @@ EXACT_COUNT_LIMIT = 1000
 # How long a process trusts its copy of the synonyms and the vocabulary
 # when nothing tells it they changed (another process may have changed them).
 KNOWLEDGE_TTL_SECONDS = 300
+# Unknown words whose correction each process remembers (``_Knowledge.resolved``).
+MAX_RESOLVED_WORDS = 5000
 
 SEARCH_TABLE = "directory_resource_search"
 
@@ -184,6 +186,11 @@ class _Knowledge:
     counts: dict[str, int]
     stems: frozenset[str]
     sorted_words: list[str]
+    # Words this knowledge does not know, each with its correction (or None):
+    # resolving one costs an index lookup and a fuzzy scan of the vocabulary
+    # (~6 ms), and the API parses a query twice (results, did_you_mean).
+    # Forgotten with the rest when the knowledge reloads (edits, TTL).
+    resolved: dict[str, str | None] = field(default_factory=dict)
 
 
 _knowledge_lock = threading.Lock()
@@ -375,11 +382,20 @@ def parse_query(text: str | None, *, using: str = "default") -> ParsedQuery:
         as_prefix = still_typing and i == len(words) - 1
         if _is_known(word, knowledge, as_prefix=as_prefix):
             checked.append(word)
+            continue
+        if word in knowledge.resolved:
+            corrected = knowledge.resolved[word]
         elif _engine(using).word_exists(word, using):
             # The vocabulary lags behind bulk updates; the index does not.
             add_to_vocabulary([word])
             checked.append(word)
-        elif corrected := _correction(word, knowledge):
+            continue
+        else:
+            corrected = _correction(word, knowledge)
+            if len(knowledge.resolved) >= MAX_RESOLVED_WORDS:
+                knowledge.resolved.clear()  # bounded, whatever people type
+            knowledge.resolved[word] = corrected
+        if corrected:
             corrections[word] = corrected
             checked.append(corrected)
         else:

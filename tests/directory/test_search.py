@@ -187,6 +187,23 @@ def test_the_vocabulary_learns_words_of_newly_published_resources(db):
     assert search.did_you_mean("capybarra") == "capybara"
 
 
+def test_a_misspelling_seen_before_is_corrected_without_a_query(seeded, django_assert_num_queries):
+    assert search.did_you_mean("depresion") == "depression"
+
+    with django_assert_num_queries(0):
+        assert search.did_you_mean("depresion") == "depression"
+        assert search.parse_query("depresion").corrections == {"depresion": "depression"}
+
+
+def test_a_word_unknown_until_a_resource_uses_it_is_then_known(db):
+    assert search.did_you_mean("capybarra") is None
+
+    ResourceFactory(name="Capybara circle")
+
+    assert search.did_you_mean("capybarra") == "capybara"
+    assert search.did_you_mean("capybara") is None
+
+
 def test_rebuild_vocabulary_counts_documents(seeded):
     search.rebuild_vocabulary()
 
