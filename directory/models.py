@@ -298,10 +298,10 @@ def prepared_cursor(connection: Any) -> Iterator[Any]:
     statement (``prepare_threshold``, set in ``config/settings.py``) and the
     server plans it once per connection instead of on every run; elsewhere,
     and when prepared statements are off, it is an ordinary cursor. Wrapped
-    like Django's own cursors, so errors, query logging and execute
-    wrappers behave the same. While queries are logged (``DEBUG``, tests
-    counting queries), it is an ordinary cursor too: Django's query log
-    cannot show a statement bound on the server.
+    like Django's own cursors, so database errors and execute wrappers
+    behave the same. While queries are logged (``DEBUG``, tests counting
+    queries), it is an ordinary cursor too: Django's query log cannot show
+    a statement bound on the server.
     """
     if (
         connection.vendor != "postgresql"

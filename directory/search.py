@@ -2005,15 +2005,16 @@ def search_queryset(queryset: models.QuerySet, text: str | None) -> models.Query
     )
     keyed = keyed.order_by("_key") if engine.window_ordered else keyed.order_by()
     window = keyed.values("_key")[:RANK_WINDOW]
+    rank = engine.rank(parsed)
     ranked = None
     if engine.ranks_window:
-        ranked = keyed.annotate(_rank=engine.rank(parsed)).values("_key", "_rank")[:RANK_WINDOW]
+        ranked = keyed.annotate(_rank=rank).values("_key", "_rank")[:RANK_WINDOW]
     # The window test comes first in the WHERE clause: SQLite checks terms
     # in order, and the others read each match's stored row.
     searched = (
         _joined(queryset.filter(_RankWindow(window, engine.window_template, ranked)))
         .filter(engine.match(parsed))
-        .annotate(search_rank=engine.rank(parsed))
+        .annotate(search_rank=rank)
         .order_by("-search_rank", "pk")
     )
     where = searched.query.where
