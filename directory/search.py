@@ -745,6 +745,9 @@ class _Engine:
         """The engine's estimate of how many rows the statement ``sql`` gives, if it has one."""
         return None
 
+    # How ``count_results`` counts the rows of ``{sql}``, stopping after ``{limit}``.
+    bounded_count_template = "SELECT count(*) FROM ({sql} LIMIT {limit}) counted"
+
     def is_stale(self, connection: Any) -> bool:
         """Whether index rows predate a column this version fills (then rebuild)."""
         return False
@@ -1211,6 +1214,17 @@ class _PostgresEngine(_Engine):
         sql, params = queryset.values("pk").query.sql_with_params()
         return self.estimate_rows(connections[queryset.db], sql, params)
 
+    # A MATERIALIZED CTE is planned for all its rows but read lazily, so the
+    # count still stops at the limit. Under a plain LIMIT the planner prefers
+    # plans that start fast, and for "near" it walked the covering name index
+    # testing each entry's tags against the area and grid-cell tags (an
+    # array overlap it costs as one cheap operator, but that takes ~5 us a
+    # row): 53 ms at 100k resources, against 6 ms through the GIN index.
+    bounded_count_template = (
+        "WITH matches AS MATERIALIZED ({sql})"
+        " SELECT count(*) FROM (SELECT 1 FROM matches LIMIT {limit}) counted"
+    )
+
     def estimate_rows(self, connection: Any, sql: str, params: Any) -> int | None:
         import json
 
@@ -1366,10 +1380,13 @@ class _PostgresEngine(_Engine):
         with connections[matches.db].cursor() as cursor:
             # Each row adds a NULL to its tags, so the NULL group counts the
             # rows in the same pass: reading them twice from a materialized
-            # CTE spilled it to disk and cost a fifth more.
+            # CTE spilled it to disk and cost a fifth more. unnest() in the
+            # select list (a ProjectSet) rather than joined laterally (a
+            # function scan per row): 68 → 53 ms for 12,000 matches.
             cursor.execute(
-                f"SELECT t.tag, count(*) FROM ({sql}) m,"
-                " unnest(array_append(m._tags, NULL)) AS t(tag) GROUP BY t.tag",
+                "SELECT t.tag, count(*) FROM"
+                f" (SELECT unnest(array_append(m._tags, NULL)) AS tag FROM ({sql}) m) t"
+                " GROUP BY t.tag",
                 params,
             )
             found = cursor.fetchall()
@@ -2251,6 +2268,11 @@ def counted(queryset: models.QuerySet) -> models.QuerySet:
     return matches if alone is None else alone
 
 
+def bounded_count_sql(sql: str, *, limit: int, using: str) -> str:
+    """The statement that counts the rows of ``sql``, stopping at ``limit``."""
+    return _engine(using).bounded_count_template.format(sql=sql, limit=int(limit))
+
+
 def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) -> ResultCount:
     """The total number of results of ``queryset`` (a search, filters, or both).
 
@@ -2268,7 +2290,7 @@ def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) 
         return ResultCount(value=0, exact=True)
     connection = connections[queryset.db]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT {int(limit) + 1}) counted", params)
+        cursor.execute(bounded_count_sql(sql, limit=limit + 1, using=queryset.db), params)
         found = cursor.fetchone()[0]
     if found <= limit:
         return ResultCount(value=found, exact=True)

@@ -107,6 +107,24 @@ def test_orderings_other_than_relevance_list_every_match(many, monkeypatch):
     assert names == sorted(names)
 
 
+def test_a_near_total_counts_every_match_up_to_the_limit_and_no_further(many):
+    filterset = ResourceFilterSet({"near": "94110"}, queryset=Resource.objects.published())
+    assert filterset.is_valid()
+    matches = len(list(search.matches_of(filterset.qs)))
+    assert matches > 10
+
+    every = search.count_results(filterset.qs, limit=10_000)
+    bounded = search.count_results(filterset.qs, limit=10)
+
+    assert every.exact and every.value == matches
+    assert not bounded.exact and bounded.value > 10
+    # The statement itself stops counting at the limit.
+    sql, params = search.counted(filterset.qs).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(search.bounded_count_sql(sql, limit=7, using=connection.alias), params)
+        assert cursor.fetchone()[0] == 7
+
+
 def test_bench_search_prints_the_table(many, capsys):
     call_command("bench_search", "--repeat", "2", "--warmup", "0")
 

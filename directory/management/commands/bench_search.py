@@ -168,9 +168,10 @@ class Command(BaseCommand):
         # The statements Django runs for the same answer, compiled once.
         qs = queryset()
         page_sql = qs[:PAGE_SIZE].query.sql_with_params()
-        count_qs = search.counted(qs).values("pk")[: search.EXACT_COUNT_LIMIT + 1]
-        count_inner, count_params = count_qs.query.sql_with_params()
-        count_sql = f"SELECT count(*) FROM ({count_inner}) AS sub"
+        count_inner, count_params = search.counted(qs).values("pk").query.sql_with_params()
+        count_sql = search.bounded_count_sql(
+            count_inner, limit=search.EXACT_COUNT_LIMIT + 1, using=connection.alias
+        )
 
         def bare_page() -> list:
             with connection.cursor() as cursor:
