@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import itertools
 import math
 import re
 import threading
@@ -789,17 +790,22 @@ class _Engine:
 
         Returns the counts and the number of rows read.
         """
-        counts: Counter[str] = Counter()
-        rows = 0
-        for tags in matches.annotate(_tags=self.tags_of()).values_list("_tags", flat=True)[
-            : limit + 1
-        ]:
-            rows += 1
-            counts.update(self.split_tags(tags))
-        return counts, rows
+        values = list(
+            matches.annotate(_tags=self.tags_of()).values_list("_tags", flat=True)[: limit + 1]
+        )
+        # Tokens are counted as stored, and only the distinct ones decoded:
+        # decoding every token of every row was most of the time.
+        counts = Counter(self.tag_tokens(values))
+        return Counter({self.token_tag(token): n for token, n in counts.items()}), len(values)
 
-    def split_tags(self, value: Any) -> list[str]:
-        return list(value or ())
+    def tag_tokens(self, values: list[Any]) -> Iterable[str]:
+        """Every tag token of ``values`` (each row's stored tags), as stored."""
+        return itertools.chain.from_iterable(value or () for value in values)
+
+    @staticmethod
+    def token_tag(token: str) -> str:
+        """A stored tag token as its tag."""
+        return token
 
     def word_exists(self, word: str, using: str) -> bool:
         """Whether a published resource's document contains ``word`` (one indexed lookup)."""
@@ -1726,8 +1732,9 @@ class _SQLiteEngine(_Engine):
             self.index_key().asc(),
         ]
 
-    def split_tags(self, value: Any) -> list[str]:
-        return [self.token_tag(token) for token in (value or "").split()]
+    def tag_tokens(self, values: list[Any]) -> Iterable[str]:
+        # One split of all rows' tags together (in C) rather than one per row.
+        return " ".join(value or "" for value in values).split()
 
     def rank(self, parsed: ParsedQuery) -> Expression:
         # bm25 is lower for better matches; negated so both engines sort descending.

@@ -3,7 +3,9 @@
 For each scenario (list, searches, facets, suggest, HSDS pages) it reports
 requests per second and p50/p99 latency, next to a bare Django view that
 returns a fixed JSON body on the same server (``config.bench_wsgi``), so
-the ratio shows what the API costs over the framework itself. Each scenario
+the ratio shows what the API costs over the framework itself. The bare view
+is measured again just before each scenario, and each ratio is to that
+run, so the machine's drift over a run does not show as overhead. Each scenario
 runs twice: uncached (``ALLY_API_RESPONSE_CACHE=0``) and with the response
 cache warm, each after a few warm-up requests per worker (steady use, not a
 worker's first request).
@@ -45,6 +47,7 @@ from directory.management.commands.bench_search import search_mix
 from directory.models import Resource
 
 HOST = "127.0.0.1"
+BARE_PATH = "/bench/bare/"
 
 
 def scenarios() -> list[tuple[str, str]]:
@@ -56,7 +59,7 @@ def scenarios() -> list[tuple[str, str]]:
         for label, params in search_mix()
     ]
     return [
-        ("bare Django view (fixed JSON)", "/bench/bare/"),
+        ("bare Django view (fixed JSON)", BARE_PATH),
         ("v1 list, first page", "/api/v1/resources/"),
         *searches,
         ("v1 facets for a search", "/api/v1/facets/?q=depression"),
@@ -96,18 +99,28 @@ class Command(BaseCommand):
             f"({tool}); {options['duration']} s per scenario; cache "
             f"{'Redis' if os.environ.get('REDIS_URL') else 'local memory per worker'}."
         )
-        chosen = [s for s in scenarios() if options["only"] in s[0] or s[1] == "/bench/bare/"]
+        chosen = [s for s in scenarios() if options["only"] in s[0] or s[1] == BARE_PATH]
         results: dict[tuple[str, bool], Result] = {}
+        # The bare view's figure for each scenario, measured just before it:
+        # this machine's speed drifts by a tenth or more over a run, which a
+        # single bare measurement at the start would charge to later rows.
+        bare_before: dict[tuple[str, bool], Result] = {}
         for cached in (False, True):
             with self._server(options, cached=cached):
                 for name, path in chosen:
+                    if path == BARE_PATH:
+                        continue
+                    bare_before[(name, cached)] = self._load(options, BARE_PATH)
                     # Warm up each worker as steady use has: its database
                     # connection, the search vocabulary and compiled statements
                     # it keeps, and (when cached) the stored response.
                     for _ in range(options["workers"] * 4):
                         _get(options["port"], path)
                     results[(name, cached)] = self._load(options, path)
-        self._report(chosen, results)
+                bare_runs = [r for (_, c), r in bare_before.items() if c == cached]
+                bare = _median_result(bare_runs) if bare_runs else self._load(options, BARE_PATH)
+                results[(chosen[0][0], cached)] = bare_before[(chosen[0][0], cached)] = bare
+        self._report(chosen, results, bare_before)
 
     # --- Data ---------------------------------------------------------------
 
@@ -155,8 +168,12 @@ class Command(BaseCommand):
             return _wrk(options, path)
         return _python_load(options, path)
 
-    def _report(self, scenarios: list, results: dict[tuple[str, bool], Result]) -> None:
-        bare = {cached: results[(scenarios[0][0], cached)].rps for cached in (False, True)}
+    def _report(
+        self,
+        scenarios: list,
+        results: dict[tuple[str, bool], Result],
+        bare_before: dict[tuple[str, bool], Result],
+    ) -> None:
         header = (
             f"{'scenario':<48} {'uncached rps':>12} {'p50 ms':>7} {'p99 ms':>7} {'% bare':>7}"
             f" | {'cached rps':>10} {'p50 ms':>7} {'p99 ms':>7} {'% bare':>7}"
@@ -166,7 +183,8 @@ class Command(BaseCommand):
             row = f"{name:<48}"
             for cached in (False, True):
                 r = results[(name, cached)]
-                share = 100 * r.rps / bare[cached] if bare[cached] else 0
+                bare = bare_before[(name, cached)].rps
+                share = 100 * r.rps / bare if bare else 0
                 row += (
                     f" {r.rps:>12.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} {share:>6.0f}%"
                     if not cached
@@ -175,6 +193,10 @@ class Command(BaseCommand):
                 if r.errors:
                     row += f" ({r.errors} errors)"
             self.stdout.write(row)
+        self.stdout.write(
+            "\nThe bare row is the median of the bare view's runs; each row's % bare is"
+            " against the bare run just before it."
+        )
 
 
 class _Server:
@@ -186,7 +208,7 @@ class _Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if _get(self.port, "/bench/bare/") == 200:
+                if _get(self.port, BARE_PATH) == 200:
                     return self
             except OSError:
                 pass
@@ -197,6 +219,15 @@ class _Server:
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+
+
+def _median_result(runs: list[Result]) -> Result:
+    return Result(
+        rps=statistics.median(r.rps for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        errors=sum(r.errors for r in runs),
+    )
 
 
 def _random_client() -> str:
