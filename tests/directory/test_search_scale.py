@@ -119,10 +119,25 @@ def test_a_near_total_counts_every_match_up_to_the_limit_and_no_further(many):
     assert every.exact and every.value == matches
     assert not bounded.exact and bounded.value > 10
     # The statement itself stops counting at the limit.
-    sql, params = search.counted(filterset.qs).values("pk").query.sql_with_params()
+    statement, params, _ = search.count_statement(search.counted(filterset.qs), limit=7)
     with connection.cursor() as cursor:
-        cursor.execute(search.bounded_count_sql(sql, limit=7, using=connection.alias), params)
+        cursor.execute(statement, params)
         assert cursor.fetchone()[0] == 7
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner only")
+def test_a_near_total_is_planned_for_every_row_and_a_word_total_starts_fast(many):
+    # "near" tests each row's tags against the place's areas and grid cells,
+    # costly row by row: a plan that starts fast would test thousands.
+    near = ResourceFilterSet({"near": "94110"}, queryset=Resource.objects.published())
+    word = ResourceFilterSet({"q": "health"}, queryset=Resource.objects.published())
+    assert near.is_valid() and word.is_valid()
+
+    near_statement, _, _ = search.count_statement(search.counted(near.qs), limit=10)
+    word_statement, _, _ = search.count_statement(search.counted(word.qs), limit=10)
+
+    assert "MATERIALIZED" in near_statement
+    assert "MATERIALIZED" not in word_statement
 
 
 def test_bench_search_prints_the_table(many, capsys):

@@ -168,9 +168,8 @@ class Command(BaseCommand):
         # The statements Django runs for the same answer, compiled once.
         qs = queryset()
         page_sql = qs[:PAGE_SIZE].query.sql_with_params()
-        count_inner, count_params = search.counted(qs).values("pk").query.sql_with_params()
-        count_sql = search.bounded_count_sql(
-            count_inner, limit=search.EXACT_COUNT_LIMIT + 1, using=connection.alias
+        count_sql, count_params, _ = search.count_statement(
+            search.counted(qs), limit=search.EXACT_COUNT_LIMIT + 1
         )
 
         def bare_page() -> list:
