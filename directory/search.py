@@ -739,6 +739,9 @@ class _Engine:
         """The engine's estimate of how many rows ``queryset`` has, if it has one."""
         return None
 
+    # Whether ``estimate_rows`` estimates (else it gives None).
+    estimates = False
+
     def estimate_rows(self, connection: Any, sql: str, params: Any) -> int | None:
         """The engine's estimate of how many rows the statement ``sql`` gives, if it has one."""
         return None
@@ -1267,6 +1270,8 @@ class _PostgresEngine(_Engine):
         " SELECT count(*) FROM (SELECT 1 FROM matches LIMIT {limit}) counted"
     )
 
+    estimates = True
+
     def estimate_rows(self, connection: Any, sql: str, params: Any) -> int | None:
         import json
 
@@ -1563,11 +1568,9 @@ class _SQLiteEngine(_Engine):
                 and isinstance(lhs, _SearchSQL)
                 and lhs.template == self.match_template
             ):
+                # (No longer a _TagTest: it asks for more than its tags.)
                 query = f"({lhs.params[0]}) NOT tags : {self.tag_token(self.unpublished_tag)}"
-                if isinstance(lhs, _TagTest):
-                    restated = _TagTest(lhs.template, [query], lhs.tags)
-                else:
-                    restated = _SearchSQL(lhs.template, [query], lhs.output_field)
+                restated = _SearchSQL(lhs.template, [query], models.BooleanField())
                 return [*conditions[:i], Exact(restated, True), *conditions[i + 1 :]]
         return super().published_conditions(conditions)
 
@@ -2450,23 +2453,95 @@ def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) 
     Exact up to ``limit``: counting stops at ``limit`` + 1 rows, because
     counting every match of a very common word reads every matching row.
     Above it, an estimate (see ``ResultCount``). One query, two when
-    estimating on PostgreSQL.
+    estimating on PostgreSQL, one more first when a part of the matches
+    may alone pass the limit (``_part_on_index``).
     """
-    matches = counted(queryset)
+    part, matches = count_parts(queryset)
+    connection = connections[queryset.db]
+    engine = _engine(queryset.db)
+    if part is not None:
+        try:
+            statement, params, _ = count_statement(part, limit=limit + 1)
+        except EmptyResultSet:
+            pass
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+                if cursor.fetchone()[0] > limit:
+                    return _estimated(matches, limit)
     # Compiled once for the count and the estimate: with "near" and
     # filters, compiling the conditions costs as much as counting.
     try:
         statement, params, sql = count_statement(matches, limit=limit + 1)
     except EmptyResultSet:  # a queryset.none(), as for a query of stop words only
         return ResultCount(value=0, exact=True)
-    connection = connections[queryset.db]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         found = cursor.fetchone()[0]
     if found <= limit:
         return ResultCount(value=found, exact=True)
-    estimate = _engine(queryset.db).estimate_rows(connection, sql, params)
+    estimate = engine.estimate_rows(connection, sql, params)
     return ResultCount(value=max(limit + 1, estimate or 0), exact=False)
+
+
+def count_parts(queryset: models.QuerySet) -> tuple[models.QuerySet | None, models.QuerySet]:
+    """What ``count_results`` counts: a part of the matches to count first
+    (``_part_on_index``), or None; then every match (``counted``)."""
+    every = matches_of(queryset)
+    alone = _on_index_alone(every)
+    return _part_on_index(every), every if alone is None else alone
+
+
+def _estimated(matches: models.QuerySet, limit: int) -> ResultCount:
+    """The count of ``matches`` known to pass ``limit``: the engine's estimate,
+    or ``limit`` + 1 as a lower bound."""
+    engine = _engine(matches.db)
+    estimate = None
+    if engine.estimates:
+        sql, params = matches.values("pk").query.sql_with_params()
+        estimate = engine.estimate_rows(connections[matches.db], sql, params)
+    return ResultCount(value=max(limit + 1, estimate or 0), exact=False)
+
+
+def _part_on_index(matches: models.QuerySet) -> models.QuerySet | None:
+    """Some of ``matches`` (``matches_of``) that the index finds alone, or
+    None: each OR at the top of its conditions narrowed to its first
+    disjunct that is an index condition, on the index alone.
+
+    Why: "near" matches the place's area tags OR a location in the radius;
+    counting that tests every candidate against the locations, where the
+    area tags alone (every nationwide listing) pass the limit at once.
+    When the part passes the limit, so do the matches.
+    """
+    from django.db.models.lookups import Exact
+    from django.db.models.sql.where import AND, OR, WhereNode
+
+    where = matches.query.where
+    if where.connector != AND or where.negated:
+        return None
+
+    def on_index(node: Any) -> bool:
+        return (
+            isinstance(node, Exact)
+            and isinstance(node.lhs, _SearchSQL)
+            and node.rhs is True
+            and not isinstance(node.lhs, _RankWindow)
+        )
+
+    children, narrowed = [], False
+    for child in where.children:
+        if isinstance(child, WhereNode) and child.connector == OR and not child.negated:
+            index_tests = [test for test in child.children if on_index(test)]
+            if index_tests:
+                child, narrowed = index_tests[0], True
+        children.append(child)
+    if not narrowed:
+        return None
+    part = matches.all()
+    part.query.where = where.create(connector=AND, negated=False)
+    part.query.where.children = children
+    part.query.where = _tighter_tag_tests(part.query.where, _engine(matches.db))
+    return _on_index_alone(part)
 
 
 # --- Facets ---------------------------------------------------------------

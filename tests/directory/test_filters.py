@@ -5,6 +5,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from directory.filters import ResourceFilterSet
@@ -423,6 +424,30 @@ def test_distance_pages_read_the_nearest_matches_with_ties_ordered_by_name(areas
             r.slug for start in range(0, 9, size) for r in filterset.qs.all()[start : start + size]
         ]
         assert paged == whole[:9]
+
+
+def test_a_near_total_counts_the_area_matches_first_and_stops_there_above_the_limit(
+    areas, django_assert_num_queries
+):
+    # Near 10001: four resources by their areas (national, the state, the
+    # county, the ZIP), two more by a location in the radius. When the
+    # areas alone pass the limit, their count settles it; otherwise every
+    # match is counted.
+    from directory import search
+
+    filterset = ResourceFilterSet({"near": "10001"}, queryset=Resource.objects.published())
+    assert filterset.is_valid()
+    estimates = connection.vendor == "postgresql"  # (its planner's estimate: one query more)
+
+    with django_assert_num_queries(1 + estimates):
+        total = search.count_results(filterset.qs, limit=3)
+    assert not total.exact and total.value >= 4
+    with django_assert_num_queries(2 + estimates):
+        total = search.count_results(filterset.qs, limit=4)
+    assert not total.exact and total.value >= 5
+    with django_assert_num_queries(2):
+        total = search.count_results(filterset.qs, limit=6)
+    assert total.exact and total.value == 6
 
 
 def test_distance_order_follows_renames_and_counts_on_the_index_alone(areas, monkeypatch):

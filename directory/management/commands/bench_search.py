@@ -165,12 +165,18 @@ class Command(BaseCommand):
             qs = validated().qs
             return list(qs[:PAGE_SIZE]), search.count_results(qs)
 
-        # The statements Django runs for the same answer, compiled once.
+        # The statements Django runs for the same answer, compiled once:
+        # the page, then as count_results does, a part's count first where
+        # it has one (enough when it passes the limit), then every match's.
         qs = queryset()
         page_sql = qs[:PAGE_SIZE].query.sql_with_params()
-        count_sql, count_params, _ = search.count_statement(
-            search.counted(qs), limit=search.EXACT_COUNT_LIMIT + 1
-        )
+        limit = search.EXACT_COUNT_LIMIT
+        part, matches = search.count_parts(qs)
+        counts = [
+            search.count_statement(counted, limit=limit + 1)[:2]
+            for counted in (part, matches)
+            if counted is not None
+        ]
 
         def bare_page() -> list:
             with connection.cursor() as cursor:
@@ -181,8 +187,12 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(*page_sql)
                 rows = cursor.fetchall()
-                cursor.execute(count_sql, count_params)
-                return rows, cursor.fetchone()
+                for count_sql, count_params in counts:
+                    cursor.execute(count_sql, count_params)
+                    found = cursor.fetchone()[0]
+                    if found > limit:
+                        break
+                return rows, found
 
         count = search.count_results(qs)
         timings = {
