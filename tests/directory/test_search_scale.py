@@ -10,6 +10,7 @@ from directory import search
 from directory.filters import ResourceFilterSet
 from directory.models import Resource
 from directory.synthetic import generate_resources
+from tests.factories import ContactChannelFactory, ResourceFactory
 
 
 @pytest.fixture
@@ -73,6 +74,26 @@ def test_below_the_window_the_ranking_is_over_every_match(many):
 
     assert count.exact and count.value < search.RANK_WINDOW
     assert len(list(results)) == count.value
+
+
+def test_a_total_counts_matches_without_reading_their_keys(many):
+    # SQLite reads a stored key from FTS5's content table row by row; a
+    # count needs none.
+    matches = search.counted(Resource.objects.published().search("health"))
+    statement, _, _ = search.count_statement(matches, limit=10)
+
+    assert "resource_id" not in statement.split(" FROM ")[1]
+
+
+def test_a_total_of_distinct_resources_counts_each_once(db):
+    # A filter across contact channels repeats a resource per channel; the
+    # count must still see one row per resource.
+    for _ in range(2):
+        resource = ResourceFactory()
+        ContactChannelFactory.create_batch(2, resource=resource)
+    distinct = Resource.objects.published().filter(channels__kind="phone").distinct()
+
+    assert search.count_results(distinct) == search.ResultCount(value=2, exact=True)
 
 
 def test_totals_above_the_limit_are_marked_estimated(many):
