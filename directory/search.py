@@ -677,12 +677,14 @@ class _Engine:
     # subquery ("near": the locations in the radius) onto the index alone.
     key_tests_alone = True
     # Whether a distance page reads only the nearby matches it can show
-    # (``_OrderWindow._nearest``) rather than every one in the radius, and
-    # what its test of a nearby resource against the matches selects:
-    # "keys" (the resource keys of every match) or "rowids" (the index
-    # rowids of the matches, as if every resource were nearby).
+    # (``_OrderWindow._nearest``) rather than every one in the radius. Its
+    # test of a nearby resource is against the index rows that would match
+    # a resource located there (``_nearby_matches``), selecting this column;
+    # where the index cannot say alone, against every match's key if
+    # ``nearest_tests_keys``, else the page is not bounded.
     nearest_first = False
-    nearest_matches = "keys"
+    nearby_match_column = "{table}.resource_id"
+    nearest_tests_keys = False
     # How a query keeps only the keys a subquery selects (``_OrderWindow``).
     key_set_template = "{key} IN ({keys})"
     # Whether the distance window takes the others' first names by walking
@@ -1036,6 +1038,7 @@ class _PostgresEngine(_Engine):
     # few hundred keys and still reads every candidate to probe them.
     key_set_template = "{key} = ANY(ARRAY({keys}))"
     nearest_first = True
+    nearest_tests_keys = True
 
     def nearest_sql(
         self, distances: tuple[str, list[Any]], matches: tuple[str, list[Any]], count: int
@@ -1772,7 +1775,7 @@ class _SQLiteEngine(_Engine):
         return self._from_rowids("resource_id", models.UUIDField())
 
     nearest_first = True
-    nearest_matches = "rowids"
+    nearby_match_column = "{table}.rowid"
 
     def nearest_sql(
         self, distances: tuple[str, list[Any]], matches: tuple[str, list[Any]], count: int
@@ -2213,28 +2216,29 @@ def order_by_distance(queryset: models.QuerySet, nearby: models.QuerySet) -> mod
             .values("_window_key")
         )
     # Each nearby resource's distance (to its nearest location there), and
-    # the keys of every match, for the nearest-first bound (where the engine
-    # takes it: building them is a good part of the Python time otherwise).
+    # what tells the matches among them, for the nearest-first bound (where
+    # the engine takes it: building them is a good part of the Python time
+    # otherwise).
     distances = nearby.annotate(_distance=Min("distance"))
-    if not engine.nearest_first:
-        distances = matches = None
-    elif engine.nearest_matches == "keys":
+    matches = _nearby_matches(queryset, within, engine) if engine.nearest_first else None
+    if matches is None and engine.nearest_first and engine.nearest_tests_keys:
         matches = queryset.order_by().values("pk")
-    else:
-        matches = _nearby_matches(queryset, within, engine)
-        if matches is None:
-            distances = None
+    if matches is None:
+        distances = None
     bounded = queryset.filter(_OrderWindow(key, window, nearby, distances, matches, walk=walk))
     return order_by_name(bounded, models.F("distance_miles").asc(nulls_last=True))
 
 
 def _nearby_matches(queryset: models.QuerySet, within: Any, engine: _Engine) -> Any:
-    """The index rowids of ``queryset``'s matches, for resources with a
-    location ``within`` the circle; None where the index alone cannot say.
+    """The index rows (``nearby_match_column``) of ``queryset``'s matches,
+    for resources with a location ``within`` the circle; None where the
+    index alone cannot say.
 
     For those resources "serves the place" is true (they have a location
     there), so near()'s OR of area tags and nearby keys is dropped: what
-    is left (published, the grid cells, other filters) is on the index.
+    is left (published, the grid cells, other filters) is on the index,
+    and each nearby resource is one index row to test, not a run of the
+    whole query with its OR.
     """
     if within is None:
         return None
@@ -2243,9 +2247,8 @@ def _nearby_matches(queryset: models.QuerySet, within: Any, engine: _Engine) -> 
     alone = _on_index_alone(served)
     if alone is None:
         return None
-    return alone.annotate(_rowid=_SearchSQL("{table}.rowid", [], models.IntegerField())).values(
-        "_rowid"
-    )
+    column = _SearchSQL(engine.nearby_match_column, [], models.Field())
+    return alone.annotate(_match=column).values("_match")
 
 
 def _drop_known_true(node: Any, within: Any) -> Any:

@@ -426,6 +426,27 @@ def test_distance_pages_read_the_nearest_matches_with_ties_ordered_by_name(areas
         assert paged == whole[:9]
 
 
+def test_distance_pages_with_a_filter_off_the_index_agree_with_the_whole_list(areas):
+    # "Updated since" reads the resource row, so the nearby matches cannot
+    # be told from the index alone; pages must still be slices of the list.
+    draft = ResourceFactory(slug="draft-clinic", status="draft")
+    LocationFactory(resource=draft, state="NY", latitude=40.7500, longitude=-73.9900)
+    Resource.objects.filter(slug="midtown-clinic").update(
+        updated_at=timezone.now() - datetime.timedelta(days=30)
+    )
+    since = (timezone.now() - datetime.timedelta(days=1)).date().isoformat()
+
+    filterset = ResourceFilterSet(
+        {"near": "10001", "ordering": "distance", "updated_since": since},
+        queryset=Resource.objects.published(),
+    )
+    assert filterset.is_valid(), filterset.errors
+    whole = [r.slug for r in filterset.qs]
+    assert whole[0] == "newark-clinic" and "midtown-clinic" not in whole
+    paged = [r.slug for start in range(0, 5) for r in filterset.qs.all()[start : start + 1]]
+    assert paged == whole[:5]
+
+
 def test_a_near_total_counts_the_area_matches_first_and_stops_there_above_the_limit(
     areas, django_assert_num_queries
 ):
