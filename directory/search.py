@@ -2417,7 +2417,10 @@ def matches_of(queryset: models.QuerySet) -> models.QuerySet:
 def counted(queryset: models.QuerySet) -> models.QuerySet:
     """The rows ``count_results`` counts for ``queryset``: every match, on the index
     alone when it can answer every condition (``_on_index_alone``)."""
-    matches = matches_of(queryset)
+    return _counted_rows(matches_of(queryset))
+
+
+def _counted_rows(matches: models.QuerySet) -> models.QuerySet:
     alone = _on_index_alone(matches)
     return matches if alone is None else alone
 
@@ -2480,8 +2483,7 @@ def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) 
                 cursor.execute(statement, params)
                 if cursor.fetchone()[0] > limit:
                     return _estimated(every, limit)
-    alone = _on_index_alone(every)  # (only now: the part often settles it)
-    matches = every if alone is None else alone
+    matches = _counted_rows(every)  # (only now: the part often settles it)
     # Compiled once for the count and the estimate: with "near" and
     # filters, compiling the conditions costs as much as counting.
     try:
@@ -2501,8 +2503,7 @@ def count_parts(queryset: models.QuerySet) -> tuple[models.QuerySet | None, mode
     """What ``count_results`` counts: a part of the matches to count first
     (``_part_on_index``), or None; then every match (``counted``)."""
     every = matches_of(queryset)
-    alone = _on_index_alone(every)
-    return _part_on_index(every), every if alone is None else alone
+    return _part_on_index(every), _counted_rows(every)
 
 
 def _estimated(matches: models.QuerySet, limit: int) -> ResultCount:
