@@ -2251,11 +2251,17 @@ def _nearby_matches(queryset: models.QuerySet, within: Any, engine: _Engine) -> 
     return alone.annotate(_match=column).values("_match")
 
 
+def _tests_within(node: Any, within: Any) -> bool:
+    """Whether ``node`` is "key in the locations ``within`` the circle"."""
+    from django.db.models.lookups import In
+
+    return isinstance(node, In) and getattr(node.rhs, "within", None) == within
+
+
 def _drop_known_true(node: Any, within: Any) -> Any:
     """``node`` (an AND) without its ORs that have a disjunct "key in the
     locations ``within``": for a resource known to have a location there,
     each such OR is true."""
-    from django.db.models.lookups import In
     from django.db.models.sql.where import AND, OR, WhereNode
 
     if not isinstance(node, WhereNode) or node.connector != AND or node.negated:
@@ -2266,10 +2272,7 @@ def _drop_known_true(node: Any, within: Any) -> Any:
             isinstance(child, WhereNode)
             and child.connector == OR
             and not child.negated
-            and any(
-                isinstance(test, In) and getattr(test.rhs, "within", None) == within
-                for test in child.children
-            )
+            and any(_tests_within(test, within) for test in child.children)
         )
 
     clone = node.create(connector=AND, negated=False)
@@ -2286,18 +2289,13 @@ def _drop_known_false(node: Any, within: Any) -> Any:
     is then false on every row, and an OR without a false disjunct is the
     same condition (negated or not). ANDs are left as they are.
     """
-    from django.db.models.lookups import In
     from django.db.models.sql.where import OR, WhereNode
 
     if not isinstance(node, WhereNode):
         return node
     children = [_drop_known_false(child, within) for child in node.children]
     if node.connector == OR:
-        kept = [
-            child
-            for child in children
-            if not (isinstance(child, In) and getattr(child.rhs, "within", None) == within)
-        ]
+        kept = [child for child in children if not _tests_within(child, within)]
         children = kept or children
     clone = node.create(connector=node.connector, negated=node.negated)
     clone.children = children
@@ -2535,12 +2533,7 @@ def _part_on_index(matches: models.QuerySet) -> models.QuerySet | None:
         return None
 
     def on_index(node: Any) -> bool:
-        return (
-            isinstance(node, Exact)
-            and isinstance(node.lhs, _SearchSQL)
-            and node.rhs is True
-            and not isinstance(node.lhs, _RankWindow)
-        )
+        return isinstance(node, Exact) and isinstance(node.lhs, _SearchSQL) and node.rhs is True
 
     children, narrowed = [], False
     for child in where.children:
