@@ -169,6 +169,7 @@ def test_bench_search_prints_the_table(many, capsys):
     assert "very common word ('health'" in out
     assert "near ZIP 94110" in out
     assert "worst p95" in out
+    assert "Django's floor (20 resources by key, page + count)" in out
 
 
 @pytest.mark.postgres

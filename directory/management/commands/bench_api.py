@@ -105,6 +105,7 @@ class Command(BaseCommand):
         # this machine's speed drifts by a tenth or more over a run, which a
         # single bare measurement at the start would charge to later rows.
         bare_before: dict[tuple[str, bool], Result] = {}
+        db_ms: dict[str, float] = {}
         for cached in (False, True):
             with self._server(options, cached=cached):
                 for name, path in chosen:
@@ -116,11 +117,13 @@ class Command(BaseCommand):
                     # it keeps, and (when cached) the stored response.
                     for _ in range(options["workers"] * 4):
                         _get(options["port"], path)
+                    if not cached:
+                        db_ms[name] = _database_ms(options["port"], path)
                     results[(name, cached)] = self._load(options, path)
                 bare_runs = [r for (_, c), r in bare_before.items() if c == cached]
                 bare = _median_result(bare_runs) if bare_runs else self._load(options, BARE_PATH)
                 results[(chosen[0][0], cached)] = bare_before[(chosen[0][0], cached)] = bare
-        self._report(chosen, results, bare_before)
+        self._report(chosen, results, bare_before, db_ms)
 
     # --- Data ---------------------------------------------------------------
 
@@ -173,9 +176,12 @@ class Command(BaseCommand):
         scenarios: list,
         results: dict[tuple[str, bool], Result],
         bare_before: dict[tuple[str, bool], Result],
+        db_ms: dict[str, float],
     ) -> None:
+        cores = os.cpu_count() or 1
         header = (
             f"{'scenario':<48} {'uncached rps':>12} {'p50 ms':>7} {'p99 ms':>7} {'% bare':>7}"
+            f" {'db ms':>6} {'db max':>7}"
             f" | {'cached rps':>10} {'p50 ms':>7} {'p99 ms':>7} {'% bare':>7}"
         )
         self.stdout.write("\n" + header + "\n" + "-" * len(header))
@@ -185,17 +191,24 @@ class Command(BaseCommand):
                 r = results[(name, cached)]
                 bare = bare_before[(name, cached)].rps
                 share = 100 * r.rps / bare if bare else 0
-                row += (
-                    f" {r.rps:>12.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} {share:>6.0f}%"
-                    if not cached
-                    else f" | {r.rps:>10.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} {share:>6.0f}%"
-                )
+                if cached:
+                    row += f" | {r.rps:>10.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} {share:>6.0f}%"
+                else:
+                    row += f" {r.rps:>12.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} {share:>6.0f}%"
+                    # The most this request could reach if only the database
+                    # took time: every core running its statements, Python free.
+                    spent = db_ms.get(name, 0.0)
+                    most = 100 * cores * 1000 / spent / bare if spent and bare else None
+                    ceiling = f"{most:.0f}%" if most is not None else "-"
+                    row += f" {spent:>6.1f} {ceiling:>7}"
                 if r.errors:
                     row += f" ({r.errors} errors)"
             self.stdout.write(row)
         self.stdout.write(
             "\nThe bare row is the median of the bare view's runs; each row's % bare is"
-            " against the bare run just before it."
+            " against the bare run just before it. db ms: the median time of a request's"
+            f" database statements, one request at a time; db max: the % of bare that"
+            f" {cores} cores could serve if a request took only that (an upper bound)."
         )
 
 
@@ -243,7 +256,26 @@ end
 """
 
 
+def _database_ms(port: int, path: str, samples: int = 15) -> float:
+    """The median time of ``path``'s database statements, from ``Server-Timing``.
+
+    ``config.bench_wsgi`` times every statement a request runs; requests go
+    one at a time, so the figure is the database's own work, not queueing.
+    """
+    spent = []
+    for _ in range(samples):
+        timing = re.search(r"db;dur=([\d.]+)", _fetch(port, path)[1])
+        if timing:
+            spent.append(float(timing.group(1)))
+    return statistics.median(spent) if spent else 0.0
+
+
 def _get(port: int, path: str) -> int:
+    return _fetch(port, path)[0]
+
+
+def _fetch(port: int, path: str) -> tuple[int, str]:
+    """One GET from a random client address: its status and its ``Server-Timing``."""
     connection = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
         connection.request(
@@ -253,7 +285,7 @@ def _get(port: int, path: str) -> int:
         )
         response = connection.getresponse()
         response.read()
-        return response.status
+        return response.status, response.getheader("Server-Timing") or ""
     finally:
         connection.close()
 

@@ -139,6 +139,7 @@ class Command(BaseCommand):
             f"request {worst['request']:.1f} ms; worst ORM/bare ratio (page + total) "
             f"{worst['ratio']:.2f}x"
         )
+        self.floor(repeat, warmup)
         if not options["only"]:
             self.extras(repeat, warmup)
 
@@ -211,6 +212,43 @@ class Command(BaseCommand):
         row["page_ratio"] = row["page_p50"] / row["bare_page_p50"]
         row["total_ratio"] = row["total_p50"] / row["bare_total_p50"]
         return row
+
+    def floor(self, repeat: int, warmup: int) -> None:
+        """Django's own cost on the cheapest query there is, to read the ratios by.
+
+        The simplest page a queryset can ask for (20 published resources by
+        primary key) and its count, through the ORM and as bare SQL: what the
+        ORM adds there (building, compiling, turning rows into instances) is
+        the least any ORM page + total pays, whatever the search does.
+        """
+        keys = list(Resource.objects.published().order_by("pk").values_list("pk", flat=True)[:20])
+
+        def queryset():
+            return Resource.objects.published().filter(pk__in=keys).order_by("pk")
+
+        def orm() -> tuple:
+            qs = queryset()
+            return list(qs[:PAGE_SIZE]), qs.count()
+
+        # The same two statements Django runs: the page, and COUNT(*) with its WHERE.
+        query = queryset()[:PAGE_SIZE].query
+        page_sql = query.sql_with_params()
+        where, params = query.get_compiler(connection.alias).compile(query.where)
+        count_sql = (f"SELECT COUNT(*) FROM {Resource._meta.db_table} WHERE {where}", params)
+
+        def bare() -> tuple:
+            with connection.cursor() as cursor:
+                cursor.execute(*page_sql)
+                rows = cursor.fetchall()
+                cursor.execute(*count_sql)
+                return rows, cursor.fetchone()[0]
+
+        orm_ms, bare_ms = _timed(orm, repeat, warmup), _timed(bare, repeat, warmup)
+        self.stdout.write(
+            f"Django's floor (20 resources by key, page + count): ORM p50 "
+            f"{statistics.median(orm_ms):.1f} ms, bare {statistics.median(bare_ms):.1f} ms, "
+            f"ratio {statistics.median(orm_ms) / statistics.median(bare_ms):.2f}"
+        )
 
     def extras(self, repeat: int, warmup: int) -> None:
         """Facets and suggestions, for the record (no target in the issue)."""
