@@ -170,6 +170,8 @@ def test_bench_search_prints_the_table(many, capsys):
     assert "near ZIP 94110" in out
     assert "worst p95" in out
     assert "Django's floor (20 resources by key, page + count)" in out
+    # What PostgreSQL's cache holds of the database shows in every figure.
+    assert ("PostgreSQL shared_buffers" in out) == (connection.vendor == "postgresql")
 
 
 @pytest.mark.postgres

@@ -43,7 +43,7 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.management.commands.bench_search import search_mix
+from directory.management.commands.bench_search import database_memory, search_mix
 from directory.models import Resource
 
 HOST = "127.0.0.1"
@@ -99,6 +99,8 @@ class Command(BaseCommand):
             f"({tool}); {options['duration']} s per scenario; cache "
             f"{'Redis' if os.environ.get('REDIS_URL') else 'local memory per worker'}."
         )
+        if memory := database_memory():
+            self.stdout.write(memory)
         chosen = [s for s in scenarios() if options["only"] in s[0] or s[1] == BARE_PATH]
         results: dict[tuple[str, bool], Result] = {}
         # The bare view's figure for each scenario, measured just before it:
