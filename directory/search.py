@@ -2470,7 +2470,6 @@ def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) 
     every = matches_of(queryset)
     part = _part_on_index(every)
     connection = connections[queryset.db]
-    engine = _engine(queryset.db)
     if part is not None:
         try:
             statement, params, _ = count_statement(part, limit=limit + 1)
@@ -2493,7 +2492,7 @@ def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) 
         found = cursor.fetchone()[0]
     if found <= limit:
         return ResultCount(value=found, exact=True)
-    estimate = engine.estimate_rows(connection, sql, params)
+    estimate = estimated_rows(sql, params, using=queryset.db)
     return ResultCount(value=max(limit + 1, estimate or 0), exact=False)
 
 
@@ -2504,6 +2503,12 @@ def count_parts(queryset: models.QuerySet) -> tuple[models.QuerySet | None, mode
     return _part_on_index(every), _counted_rows(every)
 
 
+def estimated_rows(sql: str, params: Any, *, using: str = "default") -> int | None:
+    """The engine's estimate of how many rows the statement ``sql`` gives, or
+    None where it has none: what ``count_results`` shows above its limit."""
+    return _engine(using).estimate_rows(connections[using], sql, params)
+
+
 def _estimated(matches: models.QuerySet, limit: int) -> ResultCount:
     """The count of ``matches`` (``matches_of``), known to pass ``limit``: the
     engine's estimate, or ``limit`` + 1 as a lower bound."""
@@ -2511,7 +2516,7 @@ def _estimated(matches: models.QuerySet, limit: int) -> ResultCount:
     estimate = None
     if engine.estimates:
         sql, params = matches.values("pk").query.sql_with_params()
-        estimate = engine.estimate_rows(connections[matches.db], sql, params)
+        estimate = estimated_rows(sql, params, using=matches.db)
     return ResultCount(value=max(limit + 1, estimate or 0), exact=False)
 
 

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from directory import search
@@ -175,6 +175,7 @@ class Command(BaseCommand):
             return filterset
 
         prepared = validated()
+        limit = search.EXACT_COUNT_LIMIT
 
         def queryset():
             return prepared.filter_queryset(Resource.objects.published())
@@ -184,24 +185,27 @@ class Command(BaseCommand):
 
         def page_and_total() -> tuple:
             qs = queryset()
-            return list(qs[:PAGE_SIZE]), search.count_results(qs)
+            return list(qs[:PAGE_SIZE]), search.count_results(qs, limit=limit)
 
         def request() -> tuple:
             qs = validated().qs
-            return list(qs[:PAGE_SIZE]), search.count_results(qs)
+            return list(qs[:PAGE_SIZE]), search.count_results(qs, limit=limit)
 
         # The statements Django runs for the same answer, compiled once:
         # the page, then as count_results does, a part's count first where
-        # it has one (enough when it passes the limit), then every match's.
+        # it has one (enough when it passes the limit), then every match's;
+        # above the limit, the engine's estimate of the total (the answer
+        # shows it), of every match after a part's count, else of the
+        # counted rows.
         qs = queryset()
         page_sql = qs[:PAGE_SIZE].query.sql_with_params()
-        limit = search.EXACT_COUNT_LIMIT
         part, matches = search.count_parts(qs)
-        counts = [
-            search.count_statement(counted, limit=limit + 1)[:2]
-            for counted in (part, matches)
-            if counted is not None
-        ]
+        counts = []
+        if part is not None:
+            every = search.matches_of(qs).values("pk").query.sql_with_params()
+            counts.append((*search.count_statement(part, limit=limit + 1)[:2], every))
+        statement, params, sql = search.count_statement(matches, limit=limit + 1)
+        counts.append((statement, params, (sql, params)))
 
         def bare_page() -> list:
             with connection.cursor() as cursor:
@@ -212,14 +216,22 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(*page_sql)
                 rows = cursor.fetchall()
-                for count_sql, count_params in counts:
+                for count_sql, count_params, (estimated_sql, estimated_params) in counts:
                     cursor.execute(count_sql, count_params)
                     found = cursor.fetchone()[0]
                     if found > limit:
-                        break
+                        estimate = search.estimated_rows(
+                            estimated_sql, estimated_params, using=connection.alias
+                        )
+                        return rows, max(found, estimate or 0)
                 return rows, found
 
-        count = search.count_results(qs)
+        count = search.count_results(qs, limit=limit)
+        if (bare_total := bare_page_and_total()[1]) != count.value:
+            raise CommandError(
+                f"The bare statements give a total of {bare_total} for {data}, "
+                f"the ORM {count.value}: they are not the same answer."
+            )
         timings = {
             "page": _timed(page, repeat, warmup),
             "bare_page": _timed(bare_page, repeat, warmup),
