@@ -2512,11 +2512,7 @@ def estimated_rows(sql: str, params: Any, *, using: str = "default") -> int | No
 def _estimated(matches: models.QuerySet, limit: int) -> ResultCount:
     """The count of ``matches`` (``matches_of``), known to pass ``limit``: the
     engine's estimate, or ``limit`` + 1 as a lower bound."""
-    engine = _engine(matches.db)
-    estimate = None
-    if engine.estimates:
-        sql, params = matches.values("pk").query.sql_with_params()
-        estimate = estimated_rows(sql, params, using=matches.db)
+    estimate = _engine(matches.db).estimate_count(matches)
     return ResultCount(value=max(limit + 1, estimate or 0), exact=False)
 
 
