@@ -8,7 +8,11 @@ is measured again just before each scenario, and each ratio is to that
 run, so the machine's drift over a run does not show as overhead. Each scenario
 runs twice: uncached (``ALLY_API_RESPONSE_CACHE=0``) and with the response
 cache warm, each after a few warm-up requests per worker (steady use, not a
-worker's first request).
+worker's first request). Uncached rows also show the time of a request's
+database statements (``db ms``, from the ``Server-Timing`` header that only
+``config.bench_wsgi`` adds, one request at a time) and ``db max``: the share
+of the bare view the machine's cores could serve if a request took only that
+time, an upper bound on what any Python code could reach.
 
 The load comes from ``wrk`` (``apt-get install wrk``) when it is installed,
 else from a bounded Python load generator; both talk to 127.0.0.1 only. The
