@@ -300,7 +300,7 @@ class ResourceFilterSet(django_filters.FilterSet):
         return queryset.tagged(name, [getattr(v, "code", v) for v in value])
 
     def filter_organizations(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return queryset.filter(organization__in=value) if value else queryset
+        return queryset.filter(organization__in=value) if _chosen(value) else queryset
 
     def filter_open_now(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset.open_now() if value else queryset
