@@ -81,8 +81,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.size = positive_int_param(request, "page_size", self.page_size, self.max_page_size)
         self.number = positive_int_param(request, "page", 1, MAX_PAGE)
         offset = (self.number - 1) * self.size
-        results = list(queryset[offset : offset + self.size])
+        # The total first: a search counts its matches and ranks its
+        # window in one statement, which the page then reuses.
         self.total, self.exact = self.count(queryset)
+        results = list(queryset[offset : offset + self.size])
         if not results and self.number > 1:
             raise exceptions.NotFound(
                 f"Page {self.number} is past the last result.", code="page_not_found"

@@ -68,6 +68,79 @@ def test_a_filter_added_after_the_search_still_fills_the_page(many, monkeypatch)
     assert list(results.all()[:10].values_list("pk", flat=True)) == whole[:10]
 
 
+@pytest.mark.parametrize("limit", [40, 10_000])
+@pytest.mark.parametrize(
+    "data",
+    [{"q": "health support"}, {"q": "health", "kind": "support-group"}, {"q": "crisis"}],
+)
+def test_a_page_after_its_total_is_the_page_without_it(many, monkeypatch, data, limit):
+    # The API and the pages count first; on PostgreSQL the count then ranks
+    # the window too, and the page takes its best keys from it. Nothing a
+    # page shows may change: rows, their order and rank, on any page of the
+    # window, whether the count's limit is below the window or above it.
+    monkeypatch.setattr(search, "RANK_WINDOW", 120)
+
+    def results():
+        filterset = ResourceFilterSet(data, queryset=Resource.objects.published())
+        assert filterset.is_valid()
+        return filterset.qs
+
+    pages = 0
+    for offset, size in [(0, 20), (20, 20), (95, 10), (110, 20)]:
+        page_first = results()
+        expected = [(r.pk, r.search_rank) for r in page_first[offset : offset + size]]
+        expected_total = search.count_results(page_first, limit=limit)
+
+        total_first = results()
+        total = search.count_results(total_first, limit=limit)
+        page = [(r.pk, r.search_rank) for r in total_first[offset : offset + size]]
+
+        assert (page, total) == (expected, expected_total)
+        pages += bool(page)
+    assert pages >= 2
+
+
+def test_a_filter_after_the_search_is_counted_apart_from_the_window(many):
+    # The window holds the search's own matches; a later filter narrows the
+    # total, so the window cannot give it.
+    results = Resource.objects.published().search("health").filter(kind__code="support-group")
+
+    assert search.shared_window(results) is None
+    every = search.matches_of(results).values_list("pk", flat=True)
+    assert search.count_results(results, limit=10_000).value == len(every)
+    # Nor is a window that reads resource rows (open now: weekly hours),
+    # whose count plans differ from the index's.
+    open_now = ResourceFilterSet(
+        {"q": "health", "open_now": "true"}, queryset=Resource.objects.published()
+    )
+    assert open_now.is_valid()
+    assert search.shared_window(open_now.qs) is None
+
+
+@pytest.mark.postgres
+def test_postgres_counts_a_search_and_ranks_its_window_in_one_scan(many, monkeypatch):
+    # A GIN scan builds its bitmap of every candidate before the first row:
+    # the total and the window used to build it once each.
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(search, "RANK_WINDOW", 50)
+    alone = Resource.objects.published().search("health support")
+    with CaptureQueriesContext(connection) as without_total:
+        expected = list(alone[:20])
+    results = Resource.objects.published().search("health support")
+
+    with CaptureQueriesContext(connection) as statements:
+        total = search.count_results(results, limit=10_000)
+        page = list(results[:20])
+
+    count, page_statement = (query["sql"] for query in statements.captured_queries)
+    assert "array_agg" in count and "LIMIT 10001" in count
+    # The page tests the keys the count ranked; it reads no window of its own.
+    assert "LIMIT 50" in without_total.captured_queries[0]["sql"]
+    assert "LIMIT 50" not in page_statement and "::uuid[]" in page_statement
+    assert page == expected and total.exact and total.value > 50
+
+
 def test_below_the_window_the_ranking_is_over_every_match(many):
     results = Resource.objects.published().search("eating disorders")
     count = search.count_results(results)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -183,20 +184,25 @@ class Command(BaseCommand):
         def page() -> list:
             return list(queryset()[:PAGE_SIZE])
 
+        # The total first, as the API and the pages ask: a search may then
+        # count and rank its window in one statement (search.shared_window).
         def page_and_total() -> tuple:
             qs = queryset()
-            return list(qs[:PAGE_SIZE]), search.count_results(qs, limit=limit)
+            total = search.count_results(qs, limit=limit)
+            return list(qs[:PAGE_SIZE]), total
 
         def request() -> tuple:
             qs = validated().qs
-            return list(qs[:PAGE_SIZE]), search.count_results(qs, limit=limit)
+            total = search.count_results(qs, limit=limit)
+            return list(qs[:PAGE_SIZE]), total
 
         # The statements Django runs for the same answer, compiled once:
         # the page, then as count_results does, a part's count first where
         # it has one (enough when it passes the limit), then every match's;
         # above the limit, the engine's estimate of the total (the answer
         # shows it), of every match after a part's count, else of the
-        # counted rows.
+        # counted rows. Where the window is counted with the total, that
+        # statement first, then the page of the best keys it gave.
         qs = queryset()
         page_sql = qs[:PAGE_SIZE].query.sql_with_params()
         part, matches = search.count_parts(qs)
@@ -212,7 +218,7 @@ class Command(BaseCommand):
                 cursor.execute(*page_sql)
                 return cursor.fetchall()
 
-        def bare_page_and_total() -> tuple:
+        def bare_page_then_total() -> tuple:
             with connection.cursor() as cursor:
                 cursor.execute(*page_sql)
                 rows = cursor.fetchall()
@@ -226,7 +232,8 @@ class Command(BaseCommand):
                         return rows, max(found, estimate or 0)
                 return rows, found
 
-        count = search.count_results(qs, limit=limit)
+        bare_page_and_total = self.bare_with_window(qs, limit) or bare_page_then_total
+        count = search.count_results(queryset(), limit=limit)
         if (bare_total := bare_page_and_total()[1]) != count.value:
             raise CommandError(
                 f"The bare statements give a total of {bare_total} for {data}, "
@@ -248,6 +255,40 @@ class Command(BaseCommand):
         row["page_ratio"] = row["page_p50"] / row["bare_page_p50"]
         row["total_ratio"] = row["total_p50"] / row["bare_total_p50"]
         return row
+
+    @staticmethod
+    def bare_with_window(qs: Any, limit: int) -> Callable[[], tuple] | None:
+        """The bare statements of ``qs``'s total and page where the total
+        counts its rank window (``search.shared_window``), else None: the
+        count that ranks the window, the estimate above the limit, and the
+        page of the best keys the count gave."""
+        window = search.shared_window(qs)
+        if window is None:
+            return None
+        statement, params, sql = search.window_count_statement(
+            window, limit=limit + 1, using=connection.alias
+        )
+        # The page as Django compiles it once the keys are known; stand-ins
+        # mark the parameter that carries them.
+        stand_ins = [uuid.UUID(int=n + 1) for n in range(PAGE_SIZE)]
+        window.known_keys = stand_ins
+        page_sql, page_params = qs[:PAGE_SIZE].query.sql_with_params()
+        window.known_keys = None
+        keys_at = list(page_params).index(stand_ins)
+
+        def bare() -> tuple:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+                found, keys = cursor.fetchone()
+                if found > limit:
+                    estimate = search.estimated_rows(sql, params, using=connection.alias)
+                    found = max(found, estimate or 0)
+                page = list(page_params)
+                page[keys_at] = list(keys or ())[:PAGE_SIZE]
+                cursor.execute(page_sql, page)
+                return cursor.fetchall(), found
+
+        return bare
 
     def floor(self, repeat: int, warmup: int) -> None:
         """Django's own cost on the cheapest query there is, to read the ratios by.
