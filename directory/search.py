@@ -686,11 +686,12 @@ class _Engine:
     # before joining resources (``_RankWindow``), rather than joining the
     # whole window to sort it.
     ranks_window = False
-    # Where set (with ``ranks_window``), ``count_results`` counts a search's
-    # matches and ranks its window in this one statement, and the page that
-    # follows takes the window's best keys from it (``known_window_template``)
-    # instead of reading the matches again. Formatted with ``sql`` (the
-    # window's matches with their ``_key`` and ``_rank``, up to ``scan``),
+    # Where set (only with ``ranks_window``), ``count_results`` counts a
+    # search's matches and ranks its window in this one statement, and the
+    # page that follows takes the window's best keys from it
+    # (``known_window_template``) instead of reading the matches again.
+    # Formatted with ``sql`` (the window's first matches with their ``_key``
+    # and ``_rank``: ``limit`` or ``RANK_WINDOW`` of them, the more),
     # ``limit`` (the count's bound) and ``window`` (``RANK_WINDOW``); gives
     # the bounded count and the window's keys, best first.
     window_count_template = ""
@@ -2532,9 +2533,15 @@ def count_results(queryset: models.QuerySet, *, limit: int = EXACT_COUNT_LIMIT) 
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         found = cursor.fetchone()[0]
+    return _bounded_count(found, limit, sql, params, using=queryset.db)
+
+
+def _bounded_count(found: int, limit: int, sql: str, params: Any, *, using: str) -> ResultCount:
+    """``found`` rows counted up to ``limit`` + 1; above ``limit``, the
+    estimate of the rows of ``sql`` (the matches' own statement) instead."""
     if found <= limit:
         return ResultCount(value=found, exact=True)
-    estimate = estimated_rows(sql, params, using=queryset.db)
+    estimate = estimated_rows(sql, params, using=using)
     return ResultCount(value=max(limit + 1, estimate or 0), exact=False)
 
 
@@ -2556,9 +2563,8 @@ def shared_window(queryset: models.QuerySet) -> _RankWindow | None:
         window = getattr(node, "lhs", None)
         if (
             type(window) is _RankWindow
+            # (Set with ranked_query, by search_queryset.)
             and window.counts_all
-            and window.ranked is not None
-            and window.ranked_query is not None
             # No condition added after the search (the window knows none).
             and window.ranked_query[1] == len(where.children)
             and not _tests_many_tags(window.ranked.query.where)
@@ -2592,10 +2598,7 @@ def _counted_window(queryset: models.QuerySet, limit: int) -> ResultCount | None
         cursor.execute(statement, params)
         found, keys = cursor.fetchone()
     window.known_keys = list(keys or ())
-    if found <= limit:
-        return ResultCount(value=found, exact=True)
-    estimate = estimated_rows(sql, params, using=queryset.db)
-    return ResultCount(value=max(limit + 1, estimate or 0), exact=False)
+    return _bounded_count(found, limit, sql, params, using=queryset.db)
 
 
 def count_parts(queryset: models.QuerySet) -> tuple[models.QuerySet | None, models.QuerySet]:
